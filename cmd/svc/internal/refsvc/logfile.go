@@ -1,0 +1,57 @@
+package refsvc
+
+import (
+	"fmt"
+	"os"
+	"sync"
+)
+
+// LogFile is an append-only log that can be reopened after rotation. On
+// Unix it also becomes fds 1 and 2, so a panic or a stray print lands in it.
+type LogFile struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+}
+
+// OpenLog opens (creating, mode 0640) path for appending.
+func OpenLog(path string) (*LogFile, error) {
+	l := &LogFile{path: path}
+	if err := l.Reopen(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Reopen opens the path anew (logrotate moved the old file away).
+func (l *LogFile) Reopen() error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return fmt.Errorf("log file: %w", err)
+	}
+	if err := redirectStdio(f); err != nil {
+		f.Close()
+		return fmt.Errorf("log file %s: %w", l.path, err)
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return nil
+}
+
+func (l *LogFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Write(p)
+}
+
+// Close closes the file.
+func (l *LogFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
+}

@@ -1,0 +1,14 @@
+// Command svc runs, daemonizes, installs and controls the svc reference
+// service. See README.md for the command reference.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/svcdev/svc/cmd/svc/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
