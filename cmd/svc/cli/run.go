@@ -42,7 +42,7 @@ func serve(ctx context.Context, f runFlags, opts svc.Options, stderr io.Writer) 
 	cfg := refsvc.Config{Listen: f.listen}
 	var out io.Writer = stderr
 	if f.log != "" {
-		lf, err := refsvc.OpenLog(f.log)
+		lf, err := refsvc.OpenLog(f.log, true)
 		if err != nil {
 			return err
 		}

@@ -6,17 +6,19 @@ import (
 	"sync"
 )
 
-// LogFile is an append-only log that can be reopened after rotation. On
-// Unix it also becomes fds 1 and 2, so a panic or a stray print lands in it.
+// LogFile is an append-only log that can be reopened after rotation.
 type LogFile struct {
-	path string
-	mu   sync.Mutex
-	f    *os.File
+	path  string
+	stdio bool
+	mu    sync.Mutex
+	f     *os.File
 }
 
-// OpenLog opens (creating, mode 0640) path for appending.
-func OpenLog(path string) (*LogFile, error) {
-	l := &LogFile{path: path}
+// OpenLog opens (creating, mode 0640) path for appending. With stdio, on
+// Unix the file also becomes fds 1 and 2 at every (re)open, so a panic or a
+// stray print lands in it too — what a daemon's --log means.
+func OpenLog(path string, stdio bool) (*LogFile, error) {
+	l := &LogFile{path: path, stdio: stdio}
 	if err := l.Reopen(); err != nil {
 		return nil, err
 	}
@@ -29,7 +31,9 @@ func (l *LogFile) Reopen() error {
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
-	if err := redirectStdio(f); err != nil {
+	if !l.stdio {
+		// nothing to redirect
+	} else if err := redirectStdio(f); err != nil {
 		f.Close()
 		return fmt.Errorf("log file %s: %w", l.path, err)
 	}

@@ -28,6 +28,9 @@ type Config struct {
 	Listener net.Listener // a listener handed over (socket activation); wins over Listen
 	Log      *LogFile     // reopened on reload; nil: stderr only
 	Logger   *slog.Logger // nil: slog.Default()
+	// ShutdownDelay keeps serving this long after the stop signal (still
+	// reporting STOPPING=1 and failing /healthz) so load balancers drain.
+	ShutdownDelay time.Duration
 	// ShutdownTimeout bounds graceful shutdown; 0 means 10s.
 	ShutdownTimeout time.Duration
 }
@@ -83,7 +86,10 @@ func (s *Service) Run(ctx context.Context, n *svc.Notifier) error {
 	case <-ctx.Done():
 	}
 	s.ready.Store(false)
-	s.log.Info("stopping", "cause", context.Cause(ctx).Error())
+	s.log.Info("stopping", "cause", context.Cause(ctx).Error(), "delay", s.cfg.ShutdownDelay.String())
+	if s.cfg.ShutdownDelay > 0 {
+		time.Sleep(s.cfg.ShutdownDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
