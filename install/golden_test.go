@@ -1,0 +1,145 @@
+package install_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcdev/svc/install"
+	"github.com/svcdev/svc/launchd"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// goldenSpecs are rendered by every target into testdata/SPEC/TARGET/.
+var goldenSpecs = map[string]install.Spec{
+	"minimal": {Name: "svc", Binary: "/usr/local/bin/svc"},
+	"full": {
+		Name:        "web-api",
+		Description: "Reference web service (svc)",
+		Binary:      "/opt/svc/bin/svc",
+		Args:        []string{"--listen", "127.0.0.1:8080"},
+		User:        "www-data",
+		Group:       "www-data",
+		WorkingDir:  "/srv/web",
+		Environment: []install.EnvVar{{Name: "GOMAXPROCS", Value: "2"}, {Name: "GREETING", Value: "hello, $USER: 100% \"sure\""}},
+		LogFile:     "/var/log/web-api.log",
+		After:       []string{"network-online.target"},
+		Wants:       []string{"network-online.target"},
+		Requires:    []string{"postgresql"},
+		Restart:     install.RestartAlways,
+		RestartSec:  5 * time.Second,
+	},
+	"tricky": {
+		Name:   "svc",
+		Binary: "/usr/local/bin/svc",
+		Args:   []string{"--log", `/var/log/a b/%h $HOME "q".log`, `back\slash`, "it's", "two  spaces"},
+		Environment: []install.EnvVar{
+			{Name: "Q", Value: `"dq" 'sq' \back $dollar ${brace} %pct`},
+			{Name: "EMPTY", Value: ""},
+		},
+	},
+	"never": {Name: "oneshot-ish", Binary: "/usr/local/sbin/svc", Restart: install.RestartNever},
+	"user":  {Name: "svc", Binary: "/home/alice/bin/svc", Args: []string{"--listen", "127.0.0.1:8081"}, Scope: install.User},
+}
+
+// goldenTargets are the targets, with fixed host facts, by directory name.
+var goldenTargets = map[string]install.Target{
+	"systemd":    install.Systemd{Home: "/home/alice"},
+	"sysv":       install.SysV{Enable: install.EnableUpdateRCD, Systemd: true},
+	"sysv-links": install.SysV{},
+	"openrc":     install.OpenRC{},
+	"launchd":    install.Launchd{Home: "/Users/alice", UID: 501},
+}
+
+// checkGolden compares got with testdata/name, rewriting it with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", p, got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for sname, spec := range goldenSpecs {
+		for tname, target := range goldenTargets {
+			t.Run(sname+"/"+tname, func(t *testing.T) {
+				goldenTarget(t, sname+"/"+tname, target, spec)
+			})
+		}
+	}
+}
+
+// goldenTarget writes each rendered file, the dry-run of install and of
+// uninstall, and the control argv, or the error when the target refuses.
+func goldenTarget(t *testing.T, dir string, target install.Target, spec install.Spec) {
+	p, err := target.Plan(spec)
+	if err != nil {
+		checkGolden(t, dir+".error", []byte(err.Error()+"\n"))
+		return
+	}
+	for _, f := range p.Files {
+		checkGolden(t, dir+"/"+path.Base(f.Path), f.Content)
+	}
+	checkGolden(t, dir+"/install.dryrun", []byte(p.String()))
+	u, err := target.Uninstall(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, dir+"/uninstall.dryrun", []byte(u.String()))
+	var b strings.Builder
+	for _, v := range []install.Verb{install.Start, install.Stop, install.Restart, install.Reload, install.Status} {
+		c, err := target.Control(spec, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pre := range c.Before {
+			fmt.Fprintf(&b, "%s: %s || true\n", v, pre)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", v, install.Command{Argv: c.Argv})
+	}
+	checkGolden(t, dir+"/control", []byte(b.String()))
+}
+
+// TestGoldenPlistDecodes re-parses each golden plist with howett.net/plist
+// and compares it with the job it was rendered from.
+func TestGoldenPlistDecodes(t *testing.T) {
+	for sname, spec := range goldenSpecs {
+		want, err := install.LaunchdJob(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join("testdata", sname, "launchd", spec.Name+".plist"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := launchd.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: decoded %+v\nwant %+v", sname, got, want)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package install
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/svcdev/svc/systemd"
+)
+
+// Systemd installs a native unit: /etc/systemd/system/NAME.service, or
+// with the User scope ~/.config/systemd/user/NAME.service, enabled for
+// multi-user.target (default.target for --user). The service is Type=notify
+// (`BINARY run` says READY=1) and reloads by SIGHUP to $MAINPID.
+// notify-reload would do that natively but needs systemd 253.
+type Systemd struct {
+	Home string // the user's home directory, for the User scope
+}
+
+func (Systemd) Name() string { return "systemd" }
+
+func (t Systemd) unitPath(s Spec) (string, error) {
+	if err := CheckName(s.Name); err != nil {
+		return "", err
+	}
+	if s.Scope != User {
+		return "/etc/systemd/system/" + s.Name + ".service", nil
+	}
+	if !path.IsAbs(t.Home) || strings.ContainsAny(t.Home, "\x00\n") {
+		return "", fmt.Errorf("install: %s: systemd: %w: home directory %q: not an absolute path", s.Name, ErrInvalid, t.Home)
+	}
+	return path.Join(t.Home, ".config/systemd/user", s.Name+".service"), nil
+}
+
+// wantsLink is the link `systemctl enable` makes.
+func (t Systemd) wantsLink(s Spec, unitPath string) string {
+	target := "multi-user.target"
+	if s.Scope == User {
+		target = "default.target"
+	}
+	return path.Join(path.Dir(unitPath), target+".wants", s.Name+".service")
+}
+
+// systemctl is argv for systemctl in the spec's scope.
+func systemctl(s Spec, args ...string) []string {
+	argv := []string{"systemctl"}
+	if s.Scope == User {
+		argv = append(argv, "--user")
+	}
+	return append(argv, args...)
+}
+
+func (t Systemd) Plan(s Spec) (Plan, error) {
+	p, err := t.unitPath(s)
+	if err != nil {
+		return Plan{}, err
+	}
+	unit, err := SystemdUnit(s)
+	if err != nil {
+		return Plan{}, err
+	}
+	unitName := s.Name + ".service"
+	return Plan{
+		Target: t.Name(),
+		Files:  []File{{Path: p, Mode: 0o644, Content: unit}},
+		Commands: []Command{
+			runIfChanged(systemctl(s, "daemon-reload")...),
+			run(systemctl(s, "enable", unitName)...),
+			runIfChanged(systemctl(s, "try-restart", unitName)...),
+		},
+	}, nil
+}
+
+func (t Systemd) Uninstall(s Spec) (Plan, error) {
+	p, err := t.unitPath(s)
+	if err != nil {
+		return Plan{}, err
+	}
+	unitName := s.Name + ".service"
+	return Plan{
+		Target: t.Name(),
+		Pre:    []Command{runMayFail(systemctl(s, "disable", "--now", unitName)...)},
+		// The .wants link too: disable cannot remove it once the unit
+		// file is gone, and --root staging runs no systemctl at all.
+		Remove: []string{p, t.wantsLink(s, p)},
+		Commands: []Command{
+			runMayFail(systemctl(s, "daemon-reload")...),
+			runMayFail(systemctl(s, "reset-failed", unitName)...),
+		},
+	}, nil
+}
+
+func (t Systemd) Control(s Spec, v Verb) (Control, error) {
+	if err := CheckName(s.Name); err != nil {
+		return Control{}, err
+	}
+	unitName := s.Name + ".service"
+	if v == Status {
+		return Control{
+			Argv:  systemctl(s, "show", "--property=LoadState,ActiveState,SubState,Result,MainPID", unitName),
+			State: systemdState,
+		}, nil
+	}
+	return Control{Argv: systemctl(s, string(v), unitName)}, nil
+}
+
+// systemdState maps a unit's ActiveState (systemd's unit_active_state) to
+// LSB codes: only active and reloading are running, as `systemctl status`
+// counts them; failed is dead (1), not merely stopped.
+func systemdState(exit int, out []byte) State {
+	props := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			props[k] = v
+		}
+	}
+	active, sub := props["ActiveState"], props["SubState"]
+	detail := active
+	if sub != "" {
+		detail += " (" + sub + ")"
+	}
+	if exit != 0 || active == "" {
+		return State{Code: StatusUnknown, Word: "unknown", Detail: fmt.Sprintf("systemctl show exit code %d", exit)}
+	}
+	if props["LoadState"] == "not-found" && active == "inactive" {
+		return State{Code: StatusUnknown, Word: "not-installed", Detail: "not-found"}
+	}
+	switch active {
+	case "active":
+		return State{Code: StatusRunning, Word: "running", Detail: detail}
+	case "reloading":
+		return State{Code: StatusRunning, Word: "reloading", Detail: detail}
+	case "activating":
+		return State{Code: StatusNotRunning, Word: "starting", Detail: detail}
+	case "deactivating":
+		return State{Code: StatusNotRunning, Word: "stopping", Detail: detail}
+	case "failed":
+		return State{Code: StatusDead, Word: "failed", Detail: detail + ", result " + props["Result"]}
+	case "inactive":
+		return State{Code: StatusNotRunning, Word: "stopped", Detail: detail}
+	}
+	return State{Code: StatusUnknown, Word: "unknown", Detail: detail}
+}
+
+// SystemdService builds the unit model for s.
+func SystemdService(s Spec) (systemd.Service, error) {
+	if err := s.Validate(); err != nil {
+		return systemd.Service{}, err
+	}
+	svc := systemd.Service{
+		Description:      s.description(),
+		Type:             "notify",
+		ExecStart:        s.runArgv(),
+		ReloadSignal:     "HUP",
+		User:             s.User,
+		Group:            s.Group,
+		WorkingDirectory: s.WorkingDir,
+		Restart:          string(s.restart()),
+		RestartSec:       s.restartSec(),
+		UserUnit:         s.Scope == User,
+	}
+	for _, e := range s.Environment {
+		svc.Environment = append(svc.Environment, systemd.EnvVar{Name: e.Name, Value: e.Value})
+	}
+	// A requirement is ordered after too, as LSB Required-Start and
+	// OpenRC need imply.
+	svc.After = unitNames(s.After, s.Requires)
+	svc.Wants = unitNames(s.Wants)
+	svc.Requires = unitNames(s.Requires)
+	return svc, nil
+}
+
+// unitNames maps dependencies to unit names, dropping repeats.
+func unitNames(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		for _, d := range l {
+			if n := unitName(d); !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// SystemdUnit renders the unit file for s.
+func SystemdUnit(s Spec) ([]byte, error) {
+	svc, err := SystemdService(s)
+	if err != nil {
+		return nil, err
+	}
+	u, err := svc.Unit()
+	if err != nil {
+		return nil, fmt.Errorf("install: %s: %w", s.Name, err)
+	}
+	var b bytes.Buffer
+	if _, err := u.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("install: %s: %w", s.Name, err)
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,307 @@
+package install
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/svcdev/svc/install/internal/shell"
+)
+
+// SysV installs an LSB init script in /etc/init.d that leaves the real
+// work (readiness, the pidfile, stop by pidfile) to the binary's classic
+// mode: `BINARY start|stop|status|reload --classic --pidfile /run/NAME.pid`.
+// SysV has no supervisor, so the restart policy is not enforced. Spec.Args
+// follow the classic flags, so they must be flags `BINARY start --classic`
+// takes too (svc's --listen and --log are).
+type SysV struct {
+	// Enable is how the host enables a script; the zero value makes the
+	// rc?.d links itself.
+	Enable Enabler
+	// Systemd is set when the host runs systemd: the generator must be
+	// re-run (daemon-reload) for the script to be seen.
+	Systemd bool
+}
+
+// Enabler is the host's tool for enabling an init script.
+type Enabler int
+
+// Enablers.
+const (
+	EnableLinks     Enabler = iota // S01NAME/K01NAME links in /etc/rc?.d
+	EnableUpdateRCD                // Debian's update-rc.d
+	EnableChkconfig                // Red Hat's chkconfig
+)
+
+func (SysV) Name() string { return "sysv" }
+
+// PIDFile is where the classic daemon of a SysV or OpenRC service keeps
+// its pid.
+func PIDFile(name string) string { return "/run/" + name + ".pid" }
+
+func sysvScriptPath(name string) string { return "/etc/init.d/" + name }
+
+// Runlevels the script starts and stops in (LSB Default-Start/Stop).
+var (
+	startLevels = []string{"2", "3", "4", "5"}
+	stopLevels  = []string{"0", "1", "6"}
+)
+
+// rcLinks are the links EnableLinks makes, numbered as update-rc.d does
+// without insserv.
+func rcLinks(name string) []Link {
+	var l []Link
+	for _, lv := range startLevels {
+		l = append(l, Link{Path: fmt.Sprintf("/etc/rc%s.d/S01%s", lv, name), Target: "../init.d/" + name})
+	}
+	for _, lv := range stopLevels {
+		l = append(l, Link{Path: fmt.Sprintf("/etc/rc%s.d/K01%s", lv, name), Target: "../init.d/" + name})
+	}
+	return l
+}
+
+func (t SysV) Plan(s Spec) (Plan, error) {
+	if err := checkSystemScope(s, "sysv"); err != nil {
+		return Plan{}, err
+	}
+	script, err := SysVScript(s)
+	if err != nil {
+		return Plan{}, err
+	}
+	path := sysvScriptPath(s.Name)
+	p := Plan{Target: t.Name(), Files: []File{{Path: path, Mode: 0o755, Content: script}}}
+	if t.Systemd {
+		p.Commands = append(p.Commands, run("systemctl", "daemon-reload"))
+	}
+	switch t.Enable {
+	case EnableUpdateRCD:
+		p.Commands = append(p.Commands, run("update-rc.d", s.Name, "defaults"))
+	case EnableChkconfig:
+		p.Commands = append(p.Commands, run("chkconfig", "--add", s.Name))
+	default:
+		p.Links = rcLinks(s.Name)
+	}
+	p.Commands = append(p.Commands, runIfChanged(path, "try-restart"))
+	return p, nil
+}
+
+func (t SysV) Uninstall(s Spec) (Plan, error) {
+	if err := checkSystemScope(s, "sysv"); err != nil {
+		return Plan{}, err
+	}
+	path := sysvScriptPath(s.Name)
+	p := Plan{Target: t.Name(), Pre: []Command{runMayFail(path, "stop")}}
+	if t.Systemd {
+		// On a systemd host the script's stop goes to systemctl, which
+		// knows only what the generator's unit started: stop the unit,
+		// then a daemon started by the script itself (by its pidfile).
+		p.Pre = []Command{
+			runMayFail("systemctl", "stop", s.Name+".service"),
+			runMayFail("env", "SYSTEMCTL_SKIP_REDIRECT=1", "_SYSTEMCTL_SKIP_REDIRECT=1", path, "stop"),
+		}
+	}
+	// Both tools read the script, so they run before it goes.
+	switch t.Enable {
+	case EnableUpdateRCD:
+		p.Pre = append(p.Pre, runMayFail("update-rc.d", "-f", s.Name, "remove"))
+	case EnableChkconfig:
+		p.Pre = append(p.Pre, runMayFail("chkconfig", "--del", s.Name))
+	}
+	p.Remove = append(p.Remove, path)
+	for _, l := range rcLinks(s.Name) {
+		p.Remove = append(p.Remove, l.Path)
+	}
+	if t.Systemd {
+		p.Commands = append(p.Commands,
+			runMayFail("systemctl", "daemon-reload"),
+			runMayFail("systemctl", "reset-failed", s.Name+".service"))
+	}
+	return p, nil
+}
+
+func (t SysV) Control(s Spec, v Verb) (Control, error) {
+	if err := checkSystemScope(s, "sysv"); err != nil {
+		return Control{}, err
+	}
+	c := Control{Argv: []string{sysvScriptPath(s.Name), string(v)}}
+	if v == Status {
+		c.State = lsbState
+	}
+	return c, nil
+}
+
+// lsbState reads an LSB status exit code.
+func lsbState(exit int, _ []byte) State {
+	switch exit {
+	case StatusRunning:
+		return State{Code: exit, Word: "running"}
+	case StatusDead:
+		return State{Code: exit, Word: "failed", Detail: "dead, pidfile exists"}
+	case 2:
+		return State{Code: exit, Word: "failed", Detail: "dead, lock file exists"}
+	case StatusNotRunning:
+		return State{Code: exit, Word: "stopped"}
+	}
+	return State{Code: StatusUnknown, Word: "unknown", Detail: fmt.Sprintf("status exit code %d", exit)}
+}
+
+func checkSystemScope(s Spec, target string) error {
+	if s.Scope == User {
+		return fmt.Errorf("install: %s: %s: %w", s.Name, target, ErrUnsupportedScope)
+	}
+	return CheckName(s.Name)
+}
+
+// SysVScript renders the LSB init script for s.
+func SysVScript(s Spec) ([]byte, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	required, err := depNames(true, []string{"$remote_fs", "$syslog"}, s.Requires)
+	if err != nil {
+		return nil, fmt.Errorf("install: %s: sysv: %w", s.Name, err)
+	}
+	should, err := depNames(true, s.After, s.Wants)
+	if err != nil {
+		return nil, fmt.Errorf("install: %s: sysv: %w", s.Name, err)
+	}
+	d := sysvData{
+		Name:        s.Name,
+		Description: s.description(),
+		Required:    strings.Join(required, " "),
+		Should:      strings.Join(should, " "),
+		Start:       strings.Join(startLevels, " "),
+		Stop:        strings.Join(stopLevels, " "),
+		Daemon:      shell.Quote(s.Binary),
+		PIDFile:     shell.Quote(PIDFile(s.Name)),
+		StartArgs:   shell.Join(classicStartArgs(s)),
+	}
+	for _, e := range s.Environment {
+		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
+	}
+	var b bytes.Buffer
+	if err := sysvTemplate.Execute(&b, d); err != nil {
+		return nil, fmt.Errorf("install: %s: sysv: %w", s.Name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// classicStartArgs are the flags after `BINARY start --classic --pidfile P`:
+// the daemon set-up, then the arguments `BINARY run` would get.
+func classicStartArgs(s Spec) []string {
+	var a []string
+	if s.User != "" {
+		a = append(a, "--user", s.User)
+	}
+	if s.Group != "" {
+		a = append(a, "--group", s.Group)
+	}
+	a = append(a, "--chdir", s.workingDir())
+	if s.LogFile != "" {
+		a = append(a, "--log", s.LogFile)
+	}
+	return append(a, s.Args...)
+}
+
+type sysvData struct {
+	Name, Description, Required, Should, Start, Stop string
+	Daemon, PIDFile, StartArgs                       string
+	Env                                              []string
+}
+
+var sysvTemplate = template.Must(template.New("sysv").Parse(`#!/bin/sh
+# shellcheck disable=SC2016 # single quotes keep $ literal on purpose
+# {{.Name}}: {{.Description}}
+# Written by svc install; the next install or uninstall replaces it.
+### BEGIN INIT INFO
+# Provides:          {{.Name}}
+# Required-Start:    {{.Required}}
+# Required-Stop:     {{.Required}}
+{{- if .Should}}
+# Should-Start:      {{.Should}}
+# Should-Stop:       {{.Should}}
+{{- end}}
+# Default-Start:     {{.Start}}
+# Default-Stop:      {{.Stop}}
+# Short-Description: {{.Description}}
+### END INIT INFO
+
+# On a systemd host the LSB library hands the action to systemctl (the unit
+# systemd-sysv-generator made from this script); elsewhere it only adds
+# helpers. The script works without it.
+if [ -r /lib/lsb/init-functions ]; then
+	# shellcheck source=/dev/null
+	. /lib/lsb/init-functions
+fi
+
+DAEMON={{.Daemon}}
+PIDFILE={{.PIDFile}}
+
+# LSB exit codes: 2 bad usage, 3 unimplemented action, 4 not root (status:
+# unknown), 5 not installed, 7 not running.
+if [ ! -x "$DAEMON" ]; then
+	echo "$0: $DAEMON: not installed" >&2
+	[ "${1:-}" = status ] && exit 4
+	exit 5
+fi
+
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "$0: $1: must be run as root" >&2
+		exit 4
+	fi
+}
+
+running() {
+	"$DAEMON" status --classic --pidfile "$PIDFILE" >/dev/null 2>&1
+}
+
+# svc start --classic returns once the daemon is ready, or fails with the
+# daemon's own error.
+do_start() {
+	{{range .Env}}{{.}} {{end}}"$DAEMON" start --classic --pidfile "$PIDFILE" {{.StartArgs}}
+}
+
+do_stop() {
+	"$DAEMON" stop --classic --pidfile "$PIDFILE"
+}
+
+if [ $# -ne 1 ]; then
+	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+	exit 2
+fi
+
+case "$1" in
+start)
+	need_root start
+	do_start
+	;;
+stop)
+	need_root stop
+	do_stop
+	;;
+restart)
+	need_root restart
+	do_stop && do_start
+	;;
+try-restart)
+	need_root try-restart
+	if running; then
+		do_stop && do_start
+	fi
+	;;
+reload|force-reload)
+	need_root "$1"
+	running || exit 7
+	"$DAEMON" reload --classic --pidfile "$PIDFILE"
+	;;
+status)
+	"$DAEMON" status --classic --pidfile "$PIDFILE"
+	;;
+*)
+	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+	exit 3
+	;;
+esac
+`))
