@@ -2,8 +2,10 @@ package svc
 
 import (
 	"errors"
+	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/svcdev/svc/systemd"
 )
@@ -42,16 +44,33 @@ func (n *Notifier) Reloading() error {
 // Stopping says shutdown began. Run calls it on SIGTERM/SIGINT.
 func (n *Notifier) Stopping() error { return n.to.Notify(systemd.Stopping) }
 
-// Notify sends raw sd_notify assignments (EXTEND_TIMEOUT_USEC=, ...).
+// ExtendTimeout asks for d more time to finish the start, reload or stop in
+// progress, so a slow start-up is not killed by TimeoutStartSec=.
+func (n *Notifier) ExtendTimeout(d time.Duration) error {
+	return n.to.Notify(systemd.ExtendTimeout(d))
+}
+
+// StoreFiles keeps files in systemd's fd store under name, to be handed
+// back by socket activation after a restart (see systemd.Notifier).
+func (n *Notifier) StoreFiles(name string, files ...*os.File) error {
+	if n.to == nil {
+		return nil
+	}
+	return n.to.StoreFiles(name, files...)
+}
+
+// Notify sends raw sd_notify assignments (see the helpers in package
+// systemd).
 func (n *Notifier) Notify(fields ...string) error { return n.to.Notify(fields...) }
 
 // Failed reports why the service could not start: STATUS= with the error
 // text and, when the error carries one, ERRNO=. The classic launcher prints
-// them; systemd shows them in `systemctl status`.
+// them; systemd shows them in `systemctl status`. Run calls it when the
+// service function fails.
 func (n *Notifier) Failed(err error) error {
 	fields := []string{systemd.Status(err.Error())}
 	var errno syscall.Errno
-	if errors.As(err, &errno) {
+	if errors.As(err, &errno) && errno != 0 {
 		fields = append(fields, systemd.Errno(int(errno)))
 	}
 	return n.to.Notify(fields...)

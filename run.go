@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"time"
 
 	"github.com/svcdev/svc/systemd"
 )
@@ -25,16 +24,34 @@ type Options struct {
 	// NotifySocket overrides where notifications go (the classic launcher's
 	// socket). Empty: $NOTIFY_SOCKET in systemd mode, nobody otherwise.
 	NotifySocket string
-	// Env replaces the process description Detect reads (tests).
+	// Env replaces the process description Detect reads (tests). Run then
+	// also leaves the process environment alone.
 	Env *Env
 }
 
+// errReturned cancels run's context once run has returned, telling the
+// signal watcher that nobody is stopping the service.
+var errReturned = errors.New("svc: service returned")
+
+// notifyEnv is what systemd hands the main process alone; Run takes it out
+// of the environment so programs the service starts cannot notify, or be
+// mistaken for the watchdog's target, in its name.
+var notifyEnv = []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}
+
 // Run runs the service in the mode the environment calls for and returns
-// run's error. ctx passed to run is cancelled on SIGTERM or SIGINT.
+// run's error. ctx passed to run is cancelled on SIGTERM or SIGINT (after
+// STOPPING=1 is sent). In systemd mode, Run pings the watchdog at half of
+// WATCHDOG_USEC while Options.Healthy allows, and takes NOTIFY_SOCKET and
+// WATCHDOG_* out of the environment so programs the service starts do not
+// inherit them. If run fails, its error goes out as STATUS= (and ERRNO=
+// when it carries one) before Run returns.
 func Run(ctx context.Context, opts Options, run func(ctx context.Context, n *Notifier) error) error {
 	env := FromProcess()
 	if opts.Env != nil {
 		env = *opts.Env
+	}
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
 	}
 	det, err := Detect(env, opts.Mode)
 	if err != nil {
@@ -47,29 +64,41 @@ func Run(ctx context.Context, opts Options, run func(ctx context.Context, n *Not
 	if err != nil {
 		return err
 	}
-	defer n.close()
+	defer n.close() // after this, a late watchdog ping is dropped
+	if det.Mode == ModeSystemd {
+		if iv, ok := systemd.WatchdogInterval(env.Getenv, env.PID); ok {
+			defer startWatchdog(ctx, n, iv/2, opts.Healthy)()
+		}
+		if opts.Env == nil {
+			for _, k := range notifyEnv {
+				os.Unsetenv(k)
+			}
+		}
+	}
+	if det.Mode == ModeContainer {
+		defer startReaper()()
+	}
+	return supervise(ctx, n, opts.OnReload, run)
+}
 
+// supervise runs run with signals wired to it: SIGHUP reloads, SIGTERM
+// and SIGINT cancel its context.
+func supervise(ctx context.Context, n *Notifier, onReload func(context.Context) error, run func(context.Context, *Notifier) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	defer cancel(errReturned)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, stopSignals...)
 	signal.Notify(sigs, reloadSignals...)
 	defer signal.Stop(sigs)
-	go handleSignals(ctx, cancel, sigs, n, opts)
+	done := make(chan struct{})
+	go func() { defer close(done); handleSignals(ctx, cancel, sigs, n, onReload) }()
 
-	if det.Mode == ModeSystemd && env.Getenv != nil {
-		if iv, ok := systemd.WatchdogInterval(env.Getenv, env.PID); ok {
-			go watchdog(ctx, n, iv/2, opts.Healthy)
-		}
-	}
-	if det.Mode == ModeContainer {
-		stopReaper := startReaper()
-		defer stopReaper()
-	}
-	err = run(ctx, n)
-	if err != nil && !n.IsReady() {
+	err := run(ctx, n)
+	if err != nil && !(ctx.Err() != nil && errors.Is(err, context.Canceled)) {
 		n.Failed(err)
 	}
+	cancel(errReturned)
+	<-done // STOPPING=1 is out before Run returns
 	return err
 }
 
@@ -79,14 +108,10 @@ func newNotifier(mode Mode, addr string, getenv func(string) string) (*Notifier,
 	switch {
 	case addr != "":
 		n.to, err = systemd.NewNotifier(addr)
-	case mode == ModeSystemd && getenv != nil:
+	case mode == ModeSystemd:
 		n.to, err = systemd.NotifierFromEnv(getenv)
 		if errors.Is(err, systemd.ErrNoSocket) {
 			err = nil
-		} else if err == nil {
-			// Keep the address in n and out of the environment, so programs
-			// the service starts do not notify systemd in its name.
-			os.Unsetenv("NOTIFY_SOCKET")
 		}
 	}
 	if err != nil {
@@ -95,43 +120,36 @@ func newNotifier(mode Mode, addr string, getenv func(string) string) (*Notifier,
 	return n, nil
 }
 
-func handleSignals(ctx context.Context, cancel context.CancelCauseFunc, sigs <-chan os.Signal, n *Notifier, opts Options) {
+// handleSignals serves reloads until a stop signal or the end of ctx.
+// Anything but run returning is a stop and says STOPPING=1 first.
+func handleSignals(ctx context.Context, cancel context.CancelCauseFunc, sigs <-chan os.Signal, n *Notifier, onReload func(context.Context) error) {
 	for {
 		select {
 		case <-ctx.Done():
+			if !errors.Is(context.Cause(ctx), errReturned) {
+				n.Stopping()
+			}
 			return
 		case s := <-sigs:
 			if isReload(s) {
-				reload(ctx, n, opts.OnReload)
+				reload(ctx, n, onReload)
 				continue
 			}
 			n.Stopping()
 			cancel(fmt.Errorf("svc: received %v", s))
+			return
 		}
 	}
 }
 
-func reload(ctx context.Context, n *Notifier, on func(context.Context) error) {
+// reload brackets onReload with RELOADING=1 (plus MONOTONIC_USEC, which
+// Type=notify-reload requires) and READY=1.
+func reload(ctx context.Context, n *Notifier, onReload func(context.Context) error) {
 	n.Reloading()
-	if on != nil {
-		if err := on(ctx); err != nil {
+	if onReload != nil {
+		if err := onReload(ctx); err != nil {
 			n.Status("reload failed: " + err.Error())
 		}
 	}
 	n.Ready()
-}
-
-func watchdog(ctx context.Context, n *Notifier, every time.Duration, healthy func() error) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if healthy == nil || healthy() == nil {
-			n.Notify(systemd.Watchdog)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
