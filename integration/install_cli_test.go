@@ -1,0 +1,146 @@
+package integration
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// svcRun runs the built svc binary on the host and returns its exit code
+// and combined output.
+func svcRun(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(svcBin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String()
+	}
+	t.Fatal(err)
+	return 0, ""
+}
+
+// treeFiles lists the files and links under root, relative, with modes.
+func treeFiles(t *testing.T, root string) map[string]fs.FileMode {
+	t.Helper()
+	got := map[string]fs.FileMode{}
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, _ := os.Lstat(p)
+		got[strings.TrimPrefix(p, root)] = fi.Mode()
+		return nil
+	})
+	return got
+}
+
+// TestInstallRootStaging: --root writes every file under the staging dir
+// with its mode and runs no command (a packager's postinst enables it);
+// uninstall --root removes it all again.
+func TestInstallRootStaging(t *testing.T) {
+	for _, tc := range []struct {
+		init string
+		want map[string]fs.FileMode
+	}{
+		{"systemd", map[string]fs.FileMode{"/etc/systemd/system/web.service": 0o644}},
+		{"openrc", map[string]fs.FileMode{"/etc/init.d/web": 0o755}},
+		{"launchd", map[string]fs.FileMode{"/Library/LaunchDaemons/web.plist": 0o644}},
+	} {
+		t.Run(tc.init, func(t *testing.T) {
+			root := t.TempDir()
+			code, out := svcRun(t, "install", "--init", tc.init, "--root", root, "--name", "web",
+				"--binary", "/usr/bin/svc", "--", "--listen", "127.0.0.1:8080")
+			if code != 0 {
+				t.Fatalf("install --root: exit %d: %s", code, out)
+			}
+			got := treeFiles(t, root)
+			if len(got) != len(tc.want) {
+				t.Errorf("staged %v, want %v", got, tc.want)
+			}
+			for p, m := range tc.want {
+				if got[p] != m {
+					t.Errorf("%s: mode %v, want %v", p, got[p], m)
+				}
+			}
+			if code, out := svcRun(t, "uninstall", "--root", root, "--name", "web"); code != 0 {
+				t.Fatalf("uninstall --root: exit %d: %s", code, out)
+			}
+			if left := treeFiles(t, root); len(left) > 0 {
+				t.Errorf("uninstall --root left %v", left)
+			}
+		})
+	}
+	if code, out := svcRun(t, "install", "--root", t.TempDir()); code == 0 || !strings.Contains(out, "--init") {
+		t.Errorf("--root without --init: exit %d: %s", code, out)
+	}
+}
+
+// TestInstallRefusesBadNames: a bad name is refused with a clear error and
+// nothing is written.
+func TestInstallRefusesBadNames(t *testing.T) {
+	for _, name := range []string{"", "a b", "a/b", "-x", "a\x01b", "a\nb", "a\tb"} {
+		root := t.TempDir()
+		code, out := svcRun(t, "install", "--init", "systemd", "--root", root, "--name", name)
+		if code == 0 || !strings.Contains(out, "name") {
+			t.Errorf("name %q: exit %d: %s", name, code, out)
+		}
+		if got := treeFiles(t, root); len(got) > 0 {
+			t.Errorf("name %q: wrote %v", name, got)
+		}
+		if code, _ := svcRun(t, "uninstall", "--init", "systemd", "--root", root, "--name", name); code == 0 {
+			t.Errorf("uninstall name %q succeeded", name)
+		}
+	}
+}
+
+// TestInstallDryRun prints the plan and changes nothing; for launchd it
+// shows the launchctl commands on any OS.
+func TestInstallDryRun(t *testing.T) {
+	code, out := svcRun(t, "install", "--dry-run", "--init", "launchd", "--name", "web", "--binary", "/usr/local/bin/svc",
+		"--", "--listen", "127.0.0.1:8080", `/var/log/a b/%h $HOME "q".log`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	for _, want := range []string{
+		"# write /Library/LaunchDaemons/web.plist (mode 0644",
+		"<string>/var/log/a b/%h $HOME &#34;q&#34;.log</string>",
+		"launchctl enable system/web\n",
+		"launchctl bootstrap system /Library/LaunchDaemons/web.plist",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	code, out = svcRun(t, "install", "--dry-run", "--init", "sysv", "--name", "web", "--binary", "/usr/local/bin/svc",
+		"--", `/var/log/a b/%h $HOME "q".log`)
+	if code != 0 || !strings.Contains(out, `'/var/log/a b/%h $HOME "q".log'`) {
+		t.Errorf("sysv dry run: exit %d:\n%s", code, out)
+	}
+	if _, err := os.Stat("/etc/init.d/web"); err == nil {
+		t.Error("--dry-run wrote /etc/init.d/web")
+	}
+}
+
+// TestDetectExplainInit: svc detect --explain lists the init markers.
+func TestDetectExplainInit(t *testing.T) {
+	code, out := svcRun(t, "detect", "--explain")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	for _, want := range []string{"init: ", "/run/systemd/system", "/run/openrc/softlevel", "/proc/1/comm"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("detect --explain lacks %q:\n%s", want, out)
+		}
+	}
+}

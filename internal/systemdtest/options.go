@@ -1,0 +1,90 @@
+package systemdtest
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Option configures Boot.
+type Option func(*config)
+
+type config struct {
+	binds       []bind
+	bootTimeout time.Duration
+}
+
+type bind struct {
+	dir      string // absolute, symlinks resolved
+	readOnly bool
+}
+
+// Bind makes host directory dir visible read-write inside the instance at
+// the same path. System directories and "/" are refused (see the package
+// doc); a directory from t.TempDir() is fine.
+func Bind(dir string) Option {
+	return func(c *config) { c.binds = append(c.binds, bind{dir: dir}) }
+}
+
+// BindReadOnly is Bind, read-only inside the instance.
+func BindReadOnly(dir string) Option {
+	return func(c *config) { c.binds = append(c.binds, bind{dir: dir, readOnly: true}) }
+}
+
+// BootTimeout bounds how long Boot waits for systemd to finish starting up.
+// The default is 60 s.
+func BootTimeout(d time.Duration) Option {
+	return func(c *config) { c.bootTimeout = d }
+}
+
+func newConfig(opts []Option) config {
+	c := config{bootTimeout: 60 * time.Second}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// resolveBind returns dir as an absolute path with symlinks resolved, or an
+// error if it is not a directory or is a system directory.
+func resolveBind(dir string) (string, error) {
+	if !filepath.IsAbs(dir) {
+		return "", fmt.Errorf("systemdtest: bind %q: not an absolute path", dir)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("systemdtest: bind: %w", err)
+	}
+	if isSystemDir(real) {
+		return "", fmt.Errorf("systemdtest: bind %s: refusing a system directory (the instance's tmpfiles and journald would act on the host's files through it)", real)
+	}
+	return real, nil
+}
+
+// systemTrees are the directories whose whole subtree must not be bound:
+// the instance's own services manage them.
+var systemTrees = []string{
+	"/etc", "/usr", "/var", "/run", "/proc", "/sys", "/dev", "/boot",
+	"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+}
+
+// isSystemDir reports whether the cleaned absolute path p may not be bound:
+// "/", any top-level directory (/tmp, /home, /root...), anything under a
+// system tree, except below /var/tmp (a subdirectory there is as safe as one
+// below /tmp).
+func isSystemDir(p string) bool {
+	p = filepath.Clean(p)
+	if strings.Count(p, "/") < 2 { // "/" or "/top"
+		return true
+	}
+	if strings.HasPrefix(p, "/var/tmp/") {
+		return false
+	}
+	for _, t := range systemTrees {
+		if p == t || strings.HasPrefix(p, t+"/") {
+			return true
+		}
+	}
+	return false
+}
