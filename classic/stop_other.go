@@ -1,0 +1,25 @@
+//go:build !linux && !darwin && !dragonfly && !freebsd && !netbsd && !openbsd
+
+package classic
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// DefaultStopTimeout is how long Stop waits after SIGTERM when given 0.
+const DefaultStopTimeout = 10 * time.Second
+
+// Stop is unsupported here.
+func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error) {
+	info := Inspect(path)
+	return info, fmt.Errorf("classic: stop %s: %w", path, errors.ErrUnsupported)
+}
+
+// Signal is unsupported here.
+func Signal(path string, sig os.Signal) (int, error) {
+	return 0, fmt.Errorf("classic: signal %s: %w", path, errors.ErrUnsupported)
+}
