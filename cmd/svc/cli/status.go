@@ -2,10 +2,44 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+
+	"github.com/svcdev/svc/classic"
 )
 
-func cmdStatus(_ context.Context, _ []string, _, stderr io.Writer) int {
-	return fail(stderr, "status", errors.New("not implemented yet"))
+// lsbUnknown is the LSB status code for "unknown"; status answers a usage
+// error with it, since every status exit code has an LSB meaning.
+const lsbUnknown = 4
+
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if !classicAsked(args) {
+		return initCommand(ctx, "status", args, stdout, stderr)
+	}
+	var f struct {
+		classic bool
+		pidfile string
+	}
+	fs := newFlags("status", stderr)
+	fs.BoolVar(&f.classic, "classic", false, "report on the classic daemon by its pidfile")
+	fs.StringVar(&f.pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
+	if _, ok := parse(fs, args); !ok {
+		return lsbUnknown
+	}
+	if f.pidfile == "" {
+		fmt.Fprintln(stderr, "svc status: --classic needs --pidfile")
+		return lsbUnknown
+	}
+	info := classic.Inspect(f.pidfile)
+	switch info.State {
+	case classic.Running:
+		fmt.Fprintf(stdout, "running (pid %d)\n", info.PID)
+	case classic.Stopped:
+		fmt.Fprintln(stdout, "stopped")
+	case classic.Dead:
+		fmt.Fprintf(stdout, "dead, but pidfile %s exists: %v\n", info.Path, info.Err)
+	default:
+		fmt.Fprintf(stdout, "unknown: %v\n", info.Err)
+	}
+	return info.State.LSB()
 }

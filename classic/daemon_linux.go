@@ -1,0 +1,238 @@
+package classic
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/svcdev/svc/systemd"
+)
+
+// setUp is the daemon's side: daemon(7)'s set-up in the package's order.
+// It reports failure (STATUS=, ERRNO=) or another running daemon
+// (X_SVC_ALREADY=) to the launcher and exits; it returns only success.
+func setUp(h handoff, o Options, err error) *Daemon {
+	scrubExecEnviron(HandoffEnv) // cosmetic (/proc/PID/environ): Unsetenv already keeps children clean
+	n, nerr := systemd.NewNotifier(h.notify)
+	if err == nil {
+		err = nerr
+	}
+	if err != nil {
+		exitReporting(n, err)
+	}
+	d, err := daemonSetUp(n, h.notify, o)
+	if err != nil {
+		exitReporting(n, err)
+	}
+	n.Close()
+	return d
+}
+
+// daemonSetUp does the steps after the hand-off. The signal mask needs no
+// step: the middle started us with an empty one (startUnmasked), which
+// the runtime gives every thread, and init keeps os/signal's masking
+// thread off the main thread.
+func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error) {
+	if err := defaultSignals(); err != nil {
+		return nil, err
+	}
+	if err := closeInheritedFDs(); err != nil {
+		return nil, err
+	}
+	unix.Umask(int(*o.Umask))
+	if err := chdir(o.Chdir); err != nil {
+		return nil, err
+	}
+	out, err := openOutput(o.LogFile)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
+	cr, err := lookupCreds(o.User, o.Group)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := Create(o.PIDFile)
+	if errors.Is(err, ErrRunning) {
+		var re *RunningError
+		errors.As(err, &re)
+		n.Notify(systemd.Status(err.Error()), "X_SVC_ALREADY="+strconv.Itoa(re.PID))
+		os.Exit(0)
+	}
+	if err != nil {
+		return nil, err
+	}
+	n.Notify("X_SVC_PIDFILE=" + o.PIDFile)
+	if err := cr.drop(); err != nil {
+		pf.Remove()
+		return nil, err
+	}
+	if err := redirectStdio(out); err != nil {
+		pf.Remove()
+		return nil, err
+	}
+	return &Daemon{notify: notify, pidfile: pf}, nil
+}
+
+// exitReporting tells the launcher why the daemon cannot run, and exits.
+func exitReporting(n *systemd.Notifier, err error) {
+	fields := []string{systemd.Status(err.Error())}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		fields = append(fields, systemd.Errno(int(errno)))
+	}
+	n.Notify(fields...)
+	os.Exit(1)
+}
+
+// defaultSignals resets every ignored signal to its default action. (The
+// runtime keeps an inherited SIG_IGN for SIGHUP and SIGINT; the others it
+// catches itself.) Handlers cannot be inherited across exec, so ignored
+// ones are all that can be left over.
+func defaultSignals() error {
+	ign, err := sigIgnored()
+	if err != nil {
+		return err
+	}
+	for sig := 1; sig <= 64; sig++ {
+		if ign&(1<<(sig-1)) != 0 {
+			if err := sigDefault(sig); err != nil {
+				return fmt.Errorf("classic: reset signal %d: %w", sig, err)
+			}
+		}
+	}
+	return nil
+}
+
+// sigIgnored reads the SigIgn mask from /proc/self/status.
+func sigIgnored() (uint64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, fmt.Errorf("classic: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte("SigIgn:")); ok {
+			return strconv.ParseUint(string(bytes.TrimSpace(v)), 16, 64)
+		}
+	}
+	return 0, errors.New("classic: /proc/self/status: no SigIgn line")
+}
+
+// sigDefault sets sig's action to SIG_DFL with rt_sigaction. Go offers no
+// way to: signal.Reset restores an inherited SIG_IGN. An all-zero struct
+// sigaction is SIG_DFL with no flags and an empty mask on every
+// architecture, whatever its layout; the sigset size is 8 bytes, or 16 on
+// MIPS, which rejects 8 with EINVAL.
+func sigDefault(sig int) error {
+	var act [8]uint64
+	var err error
+	for _, size := range []uintptr{8, 16} {
+		_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, size, 0, 0)
+		if e == 0 {
+			return nil
+		}
+		err = e
+		if e != unix.EINVAL {
+			break
+		}
+	}
+	return os.NewSyscallError("rt_sigaction", err)
+}
+
+// closeInheritedFDs closes every descriptor above 2 that survived exec.
+// Those are the ones without FD_CLOEXEC; the runtime and the standard
+// library open everything close-on-exec, so they are never among them.
+func closeInheritedFDs() error {
+	fds, err := openFDs()
+	if err != nil {
+		return fmt.Errorf("classic: %w", err)
+	}
+	for _, fd := range fds {
+		if fd < 3 {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
+	}
+	return nil
+}
+
+func chdir(dir string) error {
+	for {
+		err := unix.Chdir(dir)
+		if !errors.Is(err, unix.EINTR) {
+			if err != nil {
+				return fmt.Errorf("classic: %w", &os.PathError{Op: "chdir", Path: dir, Err: err})
+			}
+			return nil
+		}
+	}
+}
+
+// openOutput opens the log file for appending (created 0640), or
+// /dev/null; done before privileges are dropped, as start-stop-daemon
+// does, so a root-owned log directory works.
+func openOutput(path string) (*os.File, error) {
+	if path == "" {
+		path = os.DevNull
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOCTTY, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("classic: log file: %w", err)
+	}
+	return f, nil
+}
+
+// redirectStdio points stdin at /dev/null and stdout and stderr at out.
+func redirectStdio(out *os.File) error {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return fmt.Errorf("classic: %w", err)
+	}
+	defer null.Close()
+	for fd, f := range []*os.File{null, out, out} {
+		if err := dupOnto(int(f.Fd()), fd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dupOnto makes newfd a copy of oldfd without close-on-exec.
+func dupOnto(oldfd, newfd int) error {
+	if oldfd == newfd {
+		_, err := unix.FcntlInt(uintptr(newfd), unix.F_SETFD, 0)
+		return os.NewSyscallError("fcntl", err)
+	}
+	for {
+		err := unix.Dup3(oldfd, newfd, 0)
+		if !errors.Is(err, unix.EINTR) {
+			return os.NewSyscallError("dup3", err)
+		}
+	}
+}
+
+// In the daemon, start os/signal's mask thread during init, while the
+// main goroutine is locked to the main thread. That thread blocks every
+// signal no channel wants; started later it may land on the main thread,
+// whose mask is the one /proc/PID/status reports (SigBlk) and which, for
+// daemon(7), must be empty. Notify then Stop of SIGWINCH starts it and
+// changes nothing else.
+func init() {
+	if v := os.Getenv(HandoffEnv); strings.HasPrefix(v, "daemon:") {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, unix.SIGWINCH)
+		signal.Stop(c)
+	}
+}

@@ -1,0 +1,237 @@
+//go:build linux
+
+package classic
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestDaemonSetUp checks daemon(7) on the real daemon, through /proc,
+// started by a launcher that ignores SIGHUP, blocks SIGUSR1 and leaks a
+// descriptor without close-on-exec.
+func TestDaemonSetUp(t *testing.T) {
+	dir := t.TempDir()
+	work := filepath.Join(dir, "work")
+	os.Mkdir(work, 0o755)
+	leaked := filepath.Join(dir, "leaked")
+	fd, err := unix.Open(leaked, unix.O_CREAT|unix.O_WRONLY, 0o600) // no O_CLOEXEC
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	signal.Ignore(syscall.SIGHUP)
+	defer signal.Reset(syscall.SIGHUP)
+
+	umask := os.FileMode(0o027)
+	o := Options{PIDFile: filepath.Join(dir, "d.pid"), LogFile: filepath.Join(dir, "log"), Umask: &umask, Chdir: work}
+	l := launchMasked(t, o)
+	pid := l.PID
+
+	stat := procStat(t, pid)
+	if sid, _ := strconv.Atoi(stat[6-3]); sid == pid || sid == 0 {
+		t.Errorf("session id %d: the daemon must not lead a session", sid)
+	}
+	if stat[7-3] != "0" {
+		t.Errorf("tty_nr %s, want no controlling terminal", stat[7-3])
+	}
+	st := procStatus(t, pid)
+	if ppid, _ := strconv.Atoi(st["PPid"]); ppid == os.Getpid() {
+		t.Errorf("parent is the launcher")
+	}
+	for _, k := range []string{"SigBlk", "SigIgn"} {
+		if strings.Trim(st[k], "0") != "" {
+			t.Errorf("%s: %s, want none", k, st[k])
+		}
+	}
+	if st["Umask"] != "0027" {
+		t.Errorf("Umask: %s, want 0027", st["Umask"])
+	}
+	if cwd, _ := os.Readlink(procPath(pid, "cwd")); cwd != work {
+		t.Errorf("cwd %q, want %q", cwd, work)
+	}
+	fds := procFDs(t, pid)
+	want := map[int]string{0: "/dev/null", 1: o.LogFile, 2: o.LogFile}
+	for fd, target := range want {
+		if fds[fd] != target {
+			t.Errorf("fd %d is %q, want %q", fd, fds[fd], target)
+		}
+	}
+	for fd, target := range fds {
+		if fd > 2 && !daemonsOwnFD(pid, fd, target, o.PIDFile) {
+			t.Errorf("fd %d is %q: not the daemon's own", fd, target)
+		}
+	}
+	env, err := os.ReadFile(procPath(pid, "environ"))
+	if err != nil || bytes.Contains(env, []byte(HandoffEnv)) {
+		t.Errorf("environ holds %s (%v)", HandoffEnv, err)
+	}
+	log, _ := os.ReadFile(o.LogFile)
+	if !bytes.Contains(log, []byte("daemon stdout\n")) || !bytes.Contains(log, []byte("daemon stderr\n")) {
+		t.Errorf("log file %q lacks the daemon's stdout and stderr", log)
+	}
+}
+
+// launchMasked launches a ready daemon from a thread that blocks SIGUSR1.
+func launchMasked(t *testing.T, o Options) *Launched {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var set, old unix.Sigset_t
+	set.Val[0] = 1 << (unix.SIGUSR1 - 1)
+	unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old)
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	l, err := launchHelper(t, context.Background(), modeReady, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestDaemonDefaults(t *testing.T) {
+	o := Options{PIDFile: filepath.Join(t.TempDir(), "d.pid")}
+	l, err := launchHelper(t, context.Background(), modeReady, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := procStatus(t, l.PID); st["Umask"] != "0022" {
+		t.Errorf("Umask: %s, want 0022", st["Umask"])
+	}
+	if cwd, _ := os.Readlink(procPath(l.PID, "cwd")); cwd != "/" {
+		t.Errorf("cwd %q, want /", cwd)
+	}
+	fds := procFDs(t, l.PID)
+	for fd := range 3 {
+		if fds[fd] != "/dev/null" {
+			t.Errorf("fd %d is %q, want /dev/null", fd, fds[fd])
+		}
+	}
+}
+
+func TestDaemonDropsPrivileges(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody:", err)
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{PIDFile: filepath.Join(t.TempDir(), "d.pid"), User: "nobody"}
+	l, err := launchHelper(t, context.Background(), modeReady, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := procStatus(t, l.PID)
+	if want := strings.Repeat(u.Uid+"\t", 3) + u.Uid; st["Uid"] != want {
+		t.Errorf("Uid: %q, want %q", st["Uid"], want)
+	}
+	if want := strings.Repeat(u.Gid+"\t", 3) + u.Gid; st["Gid"] != want {
+		t.Errorf("Gid: %q, want %q", st["Gid"], want)
+	}
+	groups := strings.Fields(st["Groups"])
+	slices.Sort(groups)
+	slices.Sort(gids)
+	if !slices.Equal(groups, gids) {
+		t.Errorf("Groups: %v, want nobody's %v", groups, gids)
+	}
+}
+
+// TestDaemonSetUpFails checks the daemon's own error reaches the launcher
+// and nothing stays behind.
+func TestDaemonSetUpFails(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		o     Options
+		want  string
+		errno syscall.Errno
+	}{
+		{"missing pidfile dir", Options{PIDFile: filepath.Join(dir, "none", "d.pid")}, "no such file or directory", syscall.ENOENT},
+		{"log is a directory", Options{PIDFile: filepath.Join(dir, "a.pid"), LogFile: dir}, "is a directory", syscall.EISDIR},
+		{"unknown user", Options{PIDFile: filepath.Join(dir, "b.pid"), User: "no-such-user-svc"}, "no-such-user-svc", 0},
+		{"missing chdir", Options{PIDFile: filepath.Join(dir, "c.pid"), Chdir: filepath.Join(dir, "none")}, "chdir", syscall.ENOENT},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := launchHelper(t, context.Background(), modeReady, tt.o)
+			se := startError(t, err)
+			if !strings.Contains(err.Error(), tt.want) || se.Errno != tt.errno || se.ExitCode() != 1 {
+				t.Errorf("got %v (errno %d, exit %d), want %q, errno %d, exit 1", err, se.Errno, se.ExitCode(), tt.want, tt.errno)
+			}
+			assertCleanedUp(t, se.PID, tt.o.PIDFile)
+		})
+	}
+}
+
+// daemonsOwnFD tells whether fd (above 2) is one the daemon opened:
+// sockets, epoll and friends, its pidfile (whose name in /proc is the
+// temporary one it was created under), the runtime's cgroup CPU limit
+// files. Anything else was inherited.
+func daemonsOwnFD(pid, fd int, target, pidfile string) bool {
+	var a, b unix.Stat_t
+	switch {
+	case strings.HasPrefix(target, "socket:"), strings.HasPrefix(target, "anon_inode:"), strings.HasPrefix(target, "/sys/fs/cgroup/"):
+		return true
+	case unix.Stat(procPath(pid, "fd/"+strconv.Itoa(fd)), &a) == nil && unix.Stat(pidfile, &b) == nil:
+		return a.Dev == b.Dev && a.Ino == b.Ino
+	}
+	return false
+}
+
+func procPath(pid int, name string) string { return "/proc/" + strconv.Itoa(pid) + "/" + name }
+
+// procStat returns /proc/PID/stat's fields from field 3 (state) on.
+func procStat(t *testing.T, pid int) []string {
+	t.Helper()
+	b, err := os.ReadFile(procPath(pid, "stat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+}
+
+func procStatus(t *testing.T, pid int) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(procPath(pid, "status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		m[k] = strings.TrimSpace(v)
+	}
+	return m
+}
+
+func procFDs(t *testing.T, pid int) map[int]string {
+	t.Helper()
+	ents, err := os.ReadDir(procPath(pid, "fd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := map[int]string{}
+	for _, e := range ents {
+		fd, _ := strconv.Atoi(e.Name())
+		fds[fd], _ = os.Readlink(procPath(pid, "fd/"+e.Name()))
+	}
+	return fds
+}

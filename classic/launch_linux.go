@@ -1,0 +1,317 @@
+package classic
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// launch is the launcher's side: notify socket, middle process, wait.
+func launch(ctx context.Context, o Options) (*Launched, error) {
+	notify, addr, err := listenNotify()
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(notify)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socketpair", err)
+	}
+	mpid, err := startMiddle(o, addr, pair[1])
+	unix.Close(pair[1])
+	if err != nil {
+		unix.Close(pair[0])
+		return nil, err
+	}
+	w := &watch{o: o, notify: notify, ctrl: pair[0], middle: mpid, pidfd: -1}
+	l, err := w.run(ctx)
+	// EOF on the control socket tells the middle process to exit at once.
+	// Reap it so a long-lived launcher keeps no zombie; after a success
+	// without waiting: it no longer holds our stdout or stderr.
+	unix.Close(w.ctrl)
+	if err == nil {
+		go reap(mpid)
+	} else {
+		w.reapMiddle()
+	}
+	if w.pidfd >= 0 {
+		unix.Close(w.pidfd)
+	}
+	return l, err
+}
+
+// listenNotify binds the private notify socket: an abstract unixgram
+// address nobody can guess, with SO_PASSCRED so every datagram carries
+// its sender's pid.
+func listenNotify() (fd int, addr string, err error) {
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return -1, "", fmt.Errorf("classic: notify socket: %w", err)
+	}
+	addr = fmt.Sprintf("@svc-classic-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:]))
+	fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return -1, "", os.NewSyscallError("socket", err)
+	}
+	if err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		err = os.NewSyscallError("setsockopt SO_PASSCRED", err)
+	} else if err = unix.Bind(fd, &unix.SockaddrUnix{Name: addr}); err != nil {
+		err = fmt.Errorf("classic: notify socket %s: %w", addr, os.NewSyscallError("bind", err))
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, "", err
+	}
+	return fd, addr, nil
+}
+
+// startMiddle re-executes this program as the middle process: a new
+// session, the control socket as fd 3, stdin /dev/null, our stdout and
+// stderr (the daemon reports early errors there).
+func startMiddle(o Options, notify string, ctrl int) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("classic: %w", err)
+	}
+	if err := markInheritedCloexec(); err != nil {
+		return 0, err
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, fmt.Errorf("classic: %w", err)
+	}
+	defer null.Close()
+	pid, err := startUnmasked(exe, argv(o), &syscall.ProcAttr{
+		Env:   withHandoff(os.Environ(), handoff{role: roleMiddle, notify: notify}),
+		Files: []uintptr{null.Fd(), 1, 2, uintptr(ctrl)},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("classic: start middle process: %w", err)
+	}
+	return pid, nil
+}
+
+func argv(o Options) []string {
+	name := "svc"
+	if len(os.Args) > 0 {
+		name = os.Args[0]
+	}
+	return append([]string{name}, o.Args...)
+}
+
+// watch is the launcher's view of one launch.
+type watch struct {
+	o      Options
+	notify int // our notify socket
+	ctrl   int // our end of the control socket
+	middle int // the middle's pid
+	pid    int // the daemon's pid, once the middle said it
+	pidfd  int // the daemon's pidfd, or -1
+
+	middleStatus *unix.WaitStatus // once reaped
+
+	buf, oob []byte  // for datagrams
+	line     []byte  // a partial control line
+	early    []dgram // datagrams that came before the daemon's pid
+	ctrlEOF  bool
+
+	ready, exited, already bool
+	exitCode               int
+	signal                 syscall.Signal
+	status, pidfile        string
+	errno                  syscall.Errno
+	alreadyPID             int
+}
+
+// run waits for one of: READY=1 from the daemon, the middle's report of
+// its death, the timeout, or the end of ctx.
+func (w *watch) run(ctx context.Context) (*Launched, error) {
+	wake, stopWake, err := wakeOnDone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer stopWake()
+	deadline := time.Now().Add(w.o.Timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, w.abort(&StartError{Timeout: w.o.Timeout})
+		}
+		fds := []unix.PollFd{{Fd: int32(w.notify), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+		switch {
+		case !w.ctrlEOF:
+			fds = append(fds, unix.PollFd{Fd: int32(w.ctrl), Events: unix.POLLIN})
+		case w.pidfd >= 0:
+			// The middle died without a report: watch the daemon itself.
+			fds = append(fds, unix.PollFd{Fd: int32(w.pidfd), Events: unix.POLLIN})
+		}
+		if err := poll(fds, left); err != nil {
+			return nil, w.abort(&StartError{Cause: err})
+		}
+		if !w.ctrlEOF && fds[2].Revents != 0 {
+			if err := w.readControl(); err != nil {
+				return nil, w.abort(&StartError{Cause: err})
+			}
+		}
+		// Read datagrams after the control socket: a daemon's last words
+		// are queued before the middle can report its death.
+		if err := w.readNotify(); err != nil {
+			return nil, w.abort(&StartError{Cause: err})
+		}
+		if l, err, done := w.outcome(); done {
+			return l, err
+		}
+		if fds[1].Revents != 0 {
+			return nil, w.abort(&StartError{Cause: context.Cause(ctx)})
+		}
+	}
+}
+
+// outcome decides, once the sockets are read, whether the launch is over.
+func (w *watch) outcome() (*Launched, error, bool) {
+	switch {
+	case w.ready:
+		return &Launched{PID: w.pid, PIDFile: w.pidfile, Status: w.status}, nil, true
+	case w.exited && w.already && w.exitCode == 0:
+		return &Launched{PID: w.alreadyPID, Already: true, Status: w.status}, nil, true
+	case w.exited:
+		w.removePIDFile()
+		return nil, w.startError(&StartError{Code: w.exitCode, Signal: w.signal}), true
+	case w.ctrlEOF && w.pid == 0:
+		// A daemon it may have started is in its process group.
+		unix.Kill(-w.middle, unix.SIGKILL)
+		return nil, w.startError(&StartError{Cause: w.middleFailure()}), true
+	case w.ctrlEOF && w.pidfd < 0:
+		return nil, w.abort(&StartError{Cause: errors.New("middle process died; daemon lost")}), true
+	case w.ctrlEOF && readable(w.pidfd):
+		w.removePIDFile()
+		return nil, w.startError(&StartError{Code: 1, Cause: errors.New("exited before it was ready (its status was lost with the middle process)")}), true
+	}
+	return nil, nil, false
+}
+
+// reapMiddle waits for the middle process, once.
+func (w *watch) reapMiddle() unix.WaitStatus {
+	if w.middleStatus == nil {
+		ws, _ := reap(w.middle)
+		w.middleStatus = &ws
+	}
+	return *w.middleStatus
+}
+
+func (w *watch) middleFailure() error {
+	ws := w.reapMiddle()
+	if ws.Exited() {
+		return fmt.Errorf("middle process pid %d exited with status %d before it started the daemon", w.middle, ws.ExitStatus())
+	}
+	return fmt.Errorf("middle process pid %d died (%v) before it started the daemon", w.middle, ws.Signal())
+}
+
+// startError fills e with what the daemon told.
+func (w *watch) startError(e *StartError) *StartError {
+	e.PID, e.Status, e.Errno = w.pid, w.status, w.errno
+	return e
+}
+
+// abort kills the daemon (through its pidfd, so never a recycled pid) or,
+// without one, the middle's whole process group, which the daemon is in
+// (the middle, not reaped yet, keeps the group's number from reuse);
+// waits for the middle's report and removes the daemon's pidfile.
+func (w *watch) abort(e *StartError) *StartError {
+	switch {
+	case w.exited:
+	case w.pidfd >= 0:
+		unix.PidfdSendSignal(w.pidfd, unix.SIGKILL, nil, 0)
+		e.Killed = true
+	default:
+		unix.Kill(-w.middle, unix.SIGKILL)
+		e.Killed = true
+	}
+	w.awaitReport(10 * time.Second)
+	if w.pidfd >= 0 {
+		// Dead, its lock is free: only then can its pidfile go.
+		poll([]unix.PollFd{{Fd: int32(w.pidfd), Events: unix.POLLIN}}, 10*time.Second)
+	}
+	w.readNotify()
+	w.removePIDFile()
+	return w.startError(e)
+}
+
+// awaitReport reads the control socket until the middle reports the
+// daemon's end or goes away, for at most max.
+func (w *watch) awaitReport(max time.Duration) {
+	deadline := time.Now().Add(max)
+	for !w.exited && !w.ctrlEOF {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		fds := []unix.PollFd{{Fd: int32(w.ctrl), Events: unix.POLLIN}}
+		if poll(fds, left) != nil || w.readControl() != nil {
+			return
+		}
+	}
+}
+
+// removePIDFile removes the daemon's pidfile if it still names the
+// daemon, which is dead: a daemon killed before it was ready cannot.
+func (w *watch) removePIDFile() {
+	path := w.pidfile
+	if path == "" {
+		path = w.o.PIDFile
+	}
+	if w.pid > 0 && path != "" {
+		removeStalePIDFile(path, w.pid)
+	}
+}
+
+// wakeOnDone returns an eventfd that becomes readable when ctx ends, or
+// -1 (which poll skips) for a context that never ends.
+func wakeOnDone(ctx context.Context) (fd int, stop func(), err error) {
+	if ctx.Done() == nil {
+		return -1, func() {}, nil
+	}
+	fd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return -1, nil, os.NewSyscallError("eventfd", err)
+	}
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		select {
+		case <-ctx.Done():
+			unix.Write(fd, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+		case <-done:
+		}
+	}()
+	return fd, func() { close(done); <-exited; unix.Close(fd) }, nil
+}
+
+// readable reports whether fd polls readable now (a pidfd: exited).
+func readable(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	return poll(fds, 0) == nil && fds[0].Revents != 0
+}
+
+// poll waits for fds, at most d, retrying on EINTR.
+func poll(fds []unix.PollFd, d time.Duration) error {
+	ms := -1
+	if d >= 0 {
+		ms = int((d + time.Millisecond - 1) / time.Millisecond)
+	}
+	for {
+		_, err := unix.Poll(fds, ms)
+		if !errors.Is(err, unix.EINTR) {
+			return os.NewSyscallError("poll", err)
+		}
+	}
+}

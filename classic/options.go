@@ -1,0 +1,75 @@
+package classic
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultUmask   os.FileMode = 0o022
+	DefaultChdir               = "/"
+	DefaultTimeout             = 30 * time.Second
+)
+
+// Options configure Daemonize. The zero value of each field is the
+// daemon(7) default. Relative paths are taken from the caller's working
+// directory, not from Chdir.
+type Options struct {
+	// PIDFile is the pidfile the daemon creates and holds (required).
+	PIDFile string
+	// LogFile receives the daemon's stdout and stderr (appended); empty:
+	// /dev/null. It is opened before privileges are dropped.
+	LogFile string
+	// User and Group to run as (names or numeric ids). With User alone the
+	// group is the user's primary group and the supplementary groups are
+	// the user's; with Group alone only the group changes.
+	User, Group string
+	// Umask of the daemon; nil: DefaultUmask.
+	Umask *os.FileMode
+	// Chdir is the daemon's working directory; empty: "/".
+	Chdir string
+	// Timeout bounds the wait for READY=1; 0: DefaultTimeout.
+	Timeout time.Duration
+	// Args are the arguments (without the program name) the middle and
+	// daemon processes are started with; nil: os.Args[1:]. They must lead
+	// the program back to Daemonize with the same Options.
+	Args []string
+}
+
+// resolved returns o with defaults filled in and paths made absolute, so
+// the daemon means the same files after its chdir.
+func (o Options) resolved() (Options, error) {
+	if o.PIDFile == "" {
+		return o, fmt.Errorf("classic: no pidfile given")
+	}
+	if o.Umask == nil {
+		m := DefaultUmask
+		o.Umask = &m
+	}
+	if *o.Umask&^0o777 != 0 {
+		return o, fmt.Errorf("classic: umask %#o: not a permission mask", uint32(*o.Umask))
+	}
+	if o.Chdir == "" {
+		o.Chdir = DefaultChdir
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Args == nil && len(os.Args) > 0 {
+		o.Args = os.Args[1:]
+	}
+	for _, p := range []*string{&o.PIDFile, &o.LogFile, &o.Chdir} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return o, fmt.Errorf("classic: %s: %w", *p, err)
+		}
+		*p = abs
+	}
+	return o, nil
+}
