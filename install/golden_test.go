@@ -22,20 +22,21 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 var goldenSpecs = map[string]install.Spec{
 	"minimal": {Name: "svc", Binary: "/usr/local/bin/svc"},
 	"full": {
-		Name:        "web-api",
-		Description: "Reference web service (svc)",
-		Binary:      "/opt/svc/bin/svc",
-		Args:        []string{"--listen", "127.0.0.1:8080"},
-		User:        "www-data",
-		Group:       "www-data",
-		WorkingDir:  "/srv/web",
-		Environment: []install.EnvVar{{Name: "GOMAXPROCS", Value: "2"}, {Name: "GREETING", Value: "hello, $USER: 100% \"sure\""}},
-		LogFile:     "/var/log/web-api.log",
-		After:       []string{"network-online.target"},
-		Wants:       []string{"network-online.target"},
-		Requires:    []string{"postgresql"},
-		Restart:     install.RestartAlways,
-		RestartSec:  5 * time.Second,
+		Name:          "web-api",
+		Description:   "Reference web service (svc)",
+		Binary:        "/opt/svc/bin/svc",
+		Args:          []string{"--listen", "127.0.0.1:8080"},
+		Documentation: []string{"man:svc(1)", "https://example.com/web-api/docs?page=1&x=%41"},
+		User:          "www-data",
+		Group:         "www-data",
+		WorkingDir:    "/srv/web",
+		Environment:   []install.EnvVar{{Name: "GOMAXPROCS", Value: "2"}, {Name: "GREETING", Value: "hello, $USER: 100% \"sure\""}},
+		LogFile:       "/var/log/web-api.log",
+		After:         []string{"network-online.target"},
+		Wants:         []string{"network-online.target"},
+		Requires:      []string{"postgresql"},
+		Restart:       install.RestartAlways,
+		RestartSec:    5 * time.Second,
 	},
 	"tricky": {
 		Name:   "svc",
@@ -52,11 +53,13 @@ var goldenSpecs = map[string]install.Spec{
 
 // goldenTargets are the targets, with fixed host facts, by directory name.
 var goldenTargets = map[string]install.Target{
-	"systemd":    install.Systemd{Home: "/home/alice"},
-	"sysv":       install.SysV{Enable: install.EnableUpdateRCD, Systemd: true},
-	"sysv-links": install.SysV{},
-	"openrc":     install.OpenRC{},
-	"launchd":    install.Launchd{Home: "/Users/alice", UID: 501},
+	"systemd": install.Systemd{Home: "/home/alice"},
+	// A package's staging: the unit in the vendor directory.
+	"systemd-vendor": install.Systemd{Home: "/home/alice", UnitDir: "/lib/systemd/system"},
+	"sysv":           install.SysV{Enable: install.EnableUpdateRCD, Systemd: true},
+	"sysv-links":     install.SysV{},
+	"openrc":         install.OpenRC{},
+	"launchd":        install.Launchd{Home: "/Users/alice", UID: 501},
 }
 
 // checkGolden compares got with testdata/name, rewriting it with -update.

@@ -14,6 +14,7 @@ import (
 // FromHost fills it; tests build one by hand.
 type Host struct {
 	Root    string // "" or "/" for this machine; a staging dir for packagers
+	UnitDir string // Systemd.UnitDir: a package's unit directory, "" for /etc/systemd/system
 	GOOS    string
 	Home    string // the user's home, for the User scope
 	UID     int
@@ -53,11 +54,23 @@ func lookPath(name string) bool {
 // ErrNoInit is returned when no init system was named or detected.
 var ErrNoInit = errors.New("install: no init system detected (pass --init systemd, sysv, openrc or launchd)")
 
+// ErrNoUnitDir is returned by NewTarget for a Host with a UnitDir and a
+// target that has no unit directory (anything but systemd).
+var ErrNoUnitDir = errors.New("only systemd has a unit directory")
+
 // NewTarget returns the Target called name for h.
 func (h Host) NewTarget(name string) (Target, error) {
+	t, err := h.newTarget(name)
+	if err == nil && h.UnitDir != "" && name != "systemd" {
+		return nil, fmt.Errorf("install: %s: unit directory %q: %w", name, h.UnitDir, ErrNoUnitDir)
+	}
+	return t, err
+}
+
+func (h Host) newTarget(name string) (Target, error) {
 	switch name {
 	case "systemd":
-		return Systemd{Home: h.Home}, nil
+		return Systemd{Home: h.Home, UnitDir: h.UnitDir}, nil
 	case "sysv":
 		return SysV{Enable: h.Enable, Systemd: h.Systemd}, nil
 	case "openrc":

@@ -23,6 +23,11 @@ type Spec struct {
 	Binary      string   // absolute path
 	Args        []string // arguments after `BINARY run`, carried byte for byte
 
+	// Documentation lists URIs of the service's documentation
+	// ("man:svc(1)", "https://..."): systemd's Documentation=, which
+	// `systemctl help` opens. The other init systems have no such field.
+	Documentation []string
+
 	// User and Group run the service; empty means root for a system
 	// service. A user-scope service always runs as its user.
 	User, Group string
@@ -128,7 +133,7 @@ func (s Spec) Validate() error {
 	}
 	checks := []func() error{
 		s.checkBinary, s.checkArgs, s.checkRunAs, s.checkPaths,
-		s.checkEnv, s.checkDeps, s.checkPolicy,
+		s.checkEnv, s.checkDeps, s.checkPolicy, s.checkDocs,
 	}
 	for _, c := range checks {
 		if err := c(); err != nil {
@@ -295,4 +300,31 @@ func (s Spec) checkPolicy() error {
 		return invalid("scope %d: want System or User", s.Scope)
 	}
 	return nil
+}
+
+// checkDocs refuses a URI systemd.unit(5) would not take: only the
+// http(s)://, file:, info: and man: schemes, in printable ASCII without
+// spaces, quotes or backslashes (Documentation= is a space-separated list
+// that is not unquoted). Every target checks it, so a spec is not valid
+// for one init system and invalid for another.
+func (s Spec) checkDocs() error {
+	for _, u := range s.Documentation {
+		rest, ok := "", false
+		for _, scheme := range []string{"http://", "https://", "file:", "info:", "man:"} {
+			if rest, ok = strings.CutPrefix(u, scheme); ok {
+				break
+			}
+		}
+		if !ok || rest == "" {
+			return invalid("documentation %q: want an http(s)://, file:, info: or man: URI", u)
+		}
+		if strings.IndexFunc(u, notURIChar) >= 0 {
+			return invalid("documentation %q: want printable ASCII without spaces, quotes or backslashes", u)
+		}
+	}
+	return nil
+}
+
+func notURIChar(r rune) bool {
+	return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"'\`, r)
 }

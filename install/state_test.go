@@ -123,6 +123,12 @@ func TestSpecValidate(t *testing.T) {
 		{func(s *install.Spec) { s.Restart = "sometimes" }, "restart policy"},
 		{func(s *install.Spec) { s.Description = "two\nlines" }, "one line"},
 		{func(s *install.Spec) { s.LogFile = "/var/log/x\n" }, "line break"},
+		{func(s *install.Spec) { s.Documentation = []string{"svc(1)"} }, "want an http(s)://, file:, info: or man: URI"},
+		{func(s *install.Spec) { s.Documentation = []string{"man:"} }, "want an http(s)://"},
+		{func(s *install.Spec) { s.Documentation = []string{"man:svc(1) man:x(8)"} }, "without spaces"},
+		{func(s *install.Spec) { s.Documentation = []string{"man:svc(1)\nExecStartPre=/bin/sh"} }, "without spaces"},
+		{func(s *install.Spec) { s.Documentation = []string{`https://x/"q"`} }, "quotes"},
+		{func(s *install.Spec) { s.Documentation = []string{"https://x/\xff"} }, "printable ASCII"},
 	} {
 		s := ok
 		tc.mod(&s)

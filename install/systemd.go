@@ -18,7 +18,17 @@ import (
 // notify-reload would do that natively but needs systemd 253.
 type Systemd struct {
 	Home string // the user's home directory, for the User scope
+
+	// UnitDir is where a system unit goes; "" is /etc/systemd/system, the
+	// admin's. A package stages its unit in the distribution's directory
+	// (/lib/systemd/system on Debian 12, /usr/lib/systemd/system on rpm
+	// distributions), which the admin's /etc overrides. Enablement links
+	// stay in /etc/systemd/system, where systemctl enable makes them.
+	UnitDir string
 }
+
+// DefaultUnitDir is where a system unit goes when Systemd.UnitDir is empty.
+const DefaultUnitDir = "/etc/systemd/system"
 
 func (Systemd) Name() string { return "systemd" }
 
@@ -27,7 +37,13 @@ func (t Systemd) unitPath(s Spec) (string, error) {
 		return "", err
 	}
 	if s.Scope != User {
-		return "/etc/systemd/system/" + s.Name + ".service", nil
+		if err := t.checkUnitDir(s); err != nil {
+			return "", err
+		}
+		return path.Join(t.unitDir(), s.Name+".service"), nil
+	}
+	if t.UnitDir != "" {
+		return "", fmt.Errorf("install: %s: systemd: %w: unit directory %q: only a system unit can be placed (a user unit goes in ~/.config/systemd/user)", s.Name, ErrInvalid, t.UnitDir)
 	}
 	if !path.IsAbs(t.Home) || strings.ContainsAny(t.Home, "\x00\n") {
 		return "", fmt.Errorf("install: %s: systemd: %w: home directory %q: not an absolute path", s.Name, ErrInvalid, t.Home)
@@ -35,13 +51,30 @@ func (t Systemd) unitPath(s Spec) (string, error) {
 	return path.Join(t.Home, ".config/systemd/user", s.Name+".service"), nil
 }
 
-// wantsLink is the link `systemctl enable` makes.
-func (t Systemd) wantsLink(s Spec, unitPath string) string {
-	target := "multi-user.target"
-	if s.Scope == User {
-		target = "default.target"
+func (t Systemd) unitDir() string {
+	if t.UnitDir == "" {
+		return DefaultUnitDir
 	}
-	return path.Join(path.Dir(unitPath), target+".wants", s.Name+".service")
+	return t.UnitDir
+}
+
+func (t Systemd) checkUnitDir(s Spec) error {
+	if t.UnitDir == "" {
+		return nil
+	}
+	if err := checkAbs("unit directory", t.UnitDir); err != nil {
+		return fmt.Errorf("install: %s: systemd: %w", s.Name, err)
+	}
+	return nil
+}
+
+// wantsLink is the link `systemctl enable` makes: in the admin's
+// directory wherever the unit is.
+func (t Systemd) wantsLink(s Spec, unitPath string) string {
+	if s.Scope == User {
+		return path.Join(path.Dir(unitPath), "default.target.wants", s.Name+".service")
+	}
+	return path.Join(DefaultUnitDir, "multi-user.target.wants", s.Name+".service")
 }
 
 // systemctl is argv for systemctl in the spec's scope.
@@ -153,6 +186,7 @@ func SystemdService(s Spec) (systemd.Service, error) {
 	}
 	svc := systemd.Service{
 		Description:      s.description(),
+		Documentation:    s.Documentation,
 		Type:             "notify",
 		ExecStart:        s.runArgv(),
 		ReloadSignal:     "HUP",

@@ -34,8 +34,9 @@
 //     changelog.Debian.gz and the rpm %changelog). The changelog's newest
 //     entry is the package version, as debian/changelog is for dpkg.
 //
-// The deb carries the unit in /lib/systemd/system (package-owned; the admin's
-// /etc/systemd/system overrides it) and the init script in /etc/init.d as a
+// The deb carries the unit in /lib/systemd/system (package-owned, staged
+// there by `svc install --unit-dir`; the admin's /etc/systemd/system
+// overrides it) and the init script in /etc/init.d as a
 // conffile. The rpm carries only the unit, in /usr/lib/systemd/system: rpm
 // distributions boot systemd, and their /etc/init.d is a symlink owned by
 // another package.

@@ -18,8 +18,13 @@ import (
 )
 
 // apiSpec is the Spec InstallArgs stand for, for the unit (the SysV
-// script's adds LogFile: apiSysV).
-var apiSpec = install.Spec{Name: "svc", Binary: "/usr/bin/svc", User: "svc", Group: "svc"}
+// script's adds LogFile: apiSysV), and apiSystemd the target: the unit in
+// the package's directory.
+var (
+	apiSpec = install.Spec{Name: "svc", Binary: "/usr/bin/svc", User: "svc", Group: "svc",
+		Documentation: []string{"man:svc(1)"}}
+	apiSystemd = install.Systemd{UnitDir: "/lib/systemd/system"}
+)
 
 func apiSysV() install.Spec {
 	s := apiSpec
@@ -28,11 +33,10 @@ func apiSysV() install.Spec {
 }
 
 // apiStage stages with install's targets and Apply (Root set: files only,
-// no commands), then moves the unit as StageWithInstaller does: the
-// renderers `svc install --root` runs, without the CLI.
+// no commands): the renderers `svc install --root` runs, without the CLI.
 func apiStage() func(context.Context, string, string) error {
 	return func(ctx context.Context, _, root string) error {
-		for _, t := range []install.Target{install.Systemd{}, install.SysV{}} {
+		for _, t := range []install.Target{apiSystemd, install.SysV{}} {
 			spec := apiSpec
 			if t.Name() == "sysv" {
 				spec = apiSysV()
@@ -45,7 +49,7 @@ func apiStage() func(context.Context, string, string) error {
 				return err
 			}
 		}
-		return vendorUnits(root)
+		return nil
 	}
 }
 

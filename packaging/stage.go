@@ -26,10 +26,15 @@ const SysVLog = "/var/log/" + Name + "/" + Name + ".log"
 
 // InstallArgs are the `svc install` flags the package is staged with for
 // init (besides --root and --init): the service runs the packaged binary
-// as the svc system user, which postinst creates.
+// as the svc system user, which postinst creates; the unit goes in the
+// package's directory (the admin's /etc/systemd/system overrides it, never
+// edits it) and names the shipped man page.
 func InstallArgs(init string) []string {
 	args := []string{"--name", Name, "--binary", "/usr/bin/" + Name, "--run-as", Name, "--group", Name}
-	if init == "sysv" {
+	switch init {
+	case "systemd":
+		args = append(args, "--unit-dir", strings.TrimSuffix(debUnitDir, "/"), "--doc", "man:"+Name+"(1)")
+	case "sysv":
 		args = append(args, "--log", SysVLog)
 	}
 	return args
@@ -37,45 +42,13 @@ func InstallArgs(init string) []string {
 
 // StageWithInstaller stages the package's files the way a user installs
 // svc: bin (ROOT/usr/bin/svc) runs `install --root ROOT --init INIT
-// InstallArgs(INIT)` for each of Inits. It then moves the unit to the
-// package-owned directory (see vendorUnits).
+// InstallArgs(INIT)` for each of Inits.
 func StageWithInstaller(ctx context.Context, bin, root string) error {
 	for _, init := range Inits {
 		args := append([]string{"install", "--root", root, "--init", init}, InstallArgs(init)...)
 		cmd := exec.CommandContext(ctx, bin, args...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("packaging: %s %s: %w\n%s", bin, strings.Join(args, " "), err, out)
-		}
-	}
-	return vendorUnits(root)
-}
-
-// vendorUnits moves units from ROOT/etc/systemd/system (the admin's
-// directory, where `svc install` writes) to ROOT/lib/systemd/system, the
-// package's: a packaged unit is overridden in /etc, never edited in place.
-//
-// STOP-GAP until install can stage a vendor unit itself (an ApplyOptions
-// or Spec field naming the unit directory): the move is the only change,
-// the unit's text is the installer's.
-func vendorUnits(root string) error {
-	from := filepath.Join(root, "etc", "systemd", "system")
-	to := filepath.Join(root, strings.TrimPrefix(debUnitDir, "/"))
-	ents, err := os.ReadDir(from)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if !e.Type().IsRegular() {
-			continue // enablement links: see collect
-		}
-		if err := os.MkdirAll(to, 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
-			return err
 		}
 	}
 	return nil

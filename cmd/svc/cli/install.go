@@ -19,6 +19,7 @@ import (
 // (or after "--") are the arguments of `svc run`.
 type installFlags struct {
 	initName, name, root   string
+	unitDir                string
 	user, dryRun           bool
 	binary, description    string
 	runAs, group, chdir    string
@@ -26,6 +27,7 @@ type installFlags struct {
 	restartSec             time.Duration
 	env                    envFlag
 	after, wants, requires listFlag
+	docs                   listFlag
 }
 
 // listFlag collects a repeatable flag.
@@ -52,7 +54,20 @@ func (f *installFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.user, "user", false, "install for the per-user manager (systemd --user, LaunchAgents)")
 	fs.StringVar(&f.name, "name", "svc", "the service `NAME`")
 	fs.StringVar(&f.root, "root", "", "write the files under `DIR` and run no commands (packaging)")
+	fs.StringVar(&f.unitDir, "unit-dir", "", "with --root and --init systemd: the unit goes in `DIR` (a package's /lib/systemd/system), not /etc/systemd/system")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the files and commands; change nothing")
+}
+
+// host describes this machine with the install root and unit directory
+// of the flags. A unit outside /etc/systemd/system belongs to a package,
+// which dpkg or rpm removes, so --unit-dir only stages (--root).
+func (f *installFlags) host() (install.Host, error) {
+	if f.unitDir != "" && f.root == "" {
+		return install.Host{}, errors.New("--unit-dir needs --root: a unit outside /etc/systemd/system belongs to a package (stage it with --root)")
+	}
+	h := install.FromHost(f.root)
+	h.UnitDir = f.unitDir
+	return h, nil
 }
 
 func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -71,6 +86,7 @@ func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Var(&f.after, "after", "start after `UNIT` (a service name or a systemd target; repeatable)")
 	fs.Var(&f.wants, "wants", "start `UNIT` too if it exists (repeatable)")
 	fs.Var(&f.requires, "requires", "need `UNIT` (repeatable)")
+	fs.Var(&f.docs, "doc", "the service's documentation `URI` (systemd Documentation=, e.g. man:svc(1); repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -81,7 +97,10 @@ func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if runtime.GOOS == "windows" {
 		return windowsInstall(spec, f, stdout, stderr)
 	}
-	host := install.FromHost(f.root)
+	host, err := f.host()
+	if err != nil {
+		return fail(stderr, "install", err)
+	}
 	t, err := pickInit(host, f.initName, f.root)
 	if err != nil {
 		return fail(stderr, "install", err)
@@ -111,6 +130,7 @@ func (f *installFlags) spec(args []string) (install.Spec, error) {
 		Environment: f.env, After: f.after, Wants: f.wants, Requires: f.requires,
 		Restart: install.RestartPolicy(f.restart), RestartSec: f.restartSec,
 	}
+	s.Documentation = f.docs
 	if f.user {
 		s.Scope = install.User
 	}
@@ -160,8 +180,8 @@ func changeWord(verb string) string {
 }
 
 func windowsInstall(spec install.Spec, f installFlags, stdout, stderr io.Writer) int {
-	if f.dryRun || f.root != "" {
-		return fail(stderr, "install", errors.New("--dry-run and --root are not available for Windows services"))
+	if f.dryRun || f.root != "" || f.unitDir != "" {
+		return fail(stderr, "install", errors.New("--dry-run, --root and --unit-dir are not available for Windows services"))
 	}
 	if err := install.WindowsInstall(spec); err != nil {
 		return fail(stderr, "install", err)

@@ -30,7 +30,10 @@ func cmdUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return exitOK
 	}
-	host := install.FromHost(f.root)
+	host, err := f.host()
+	if err != nil {
+		return fail(stderr, "uninstall", err)
+	}
 	t, err := installedTarget(host, spec, f.initName)
 	if errors.Is(err, errNotInstalled) {
 		fmt.Fprintf(stdout, "%s: not installed\n", spec.Name)
