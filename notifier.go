@@ -1,10 +1,8 @@
 package svc
 
 import (
-	"errors"
 	"os"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/svcdev/svc/systemd"
@@ -68,12 +66,7 @@ func (n *Notifier) Notify(fields ...string) error { return n.to.Notify(fields...
 // them; systemd shows them in `systemctl status`. Run calls it when the
 // service function fails.
 func (n *Notifier) Failed(err error) error {
-	fields := []string{systemd.Status(err.Error())}
-	var errno syscall.Errno
-	if errors.As(err, &errno) && errno != 0 {
-		fields = append(fields, systemd.Errno(int(errno)))
-	}
-	return n.to.Notify(fields...)
+	return n.to.Notify(systemd.Failure(err)...)
 }
 
 func (n *Notifier) close() error { return n.to.Close() }

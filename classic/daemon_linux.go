@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -52,15 +51,15 @@ func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error)
 	if err := chdir(o.Chdir); err != nil {
 		return nil, err
 	}
-	out, err := openOutput(o.LogFile)
-	if err != nil {
-		return nil, err
-	}
-	defer out.Close()
 	cr, err := lookupCreds(o.User, o.Group)
 	if err != nil {
 		return nil, err
 	}
+	out, err := openOutput(o.LogFile, cr)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Close()
 	pf, err := Create(o.PIDFile)
 	if errors.Is(err, ErrRunning) {
 		var re *RunningError
@@ -85,12 +84,7 @@ func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error)
 
 // exitReporting tells the launcher why the daemon cannot run, and exits.
 func exitReporting(n *systemd.Notifier, err error) {
-	fields := []string{systemd.Status(err.Error())}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		fields = append(fields, systemd.Errno(int(errno)))
-	}
-	n.Notify(fields...)
+	n.Notify(systemd.Failure(err)...)
 	os.Exit(1)
 }
 
@@ -183,15 +177,50 @@ func chdir(dir string) error {
 // openOutput opens the log file for appending (created 0640), or
 // /dev/null; done before privileges are dropped, as start-stop-daemon
 // does, so a root-owned log directory works.
-func openOutput(path string) (*os.File, error) {
+//
+// When privileges are dropped later, the log is handed to the service's
+// user so that it can reopen it on reload (logrotate). That chown runs as
+// root on a path in a directory the service may write, so it must not be
+// steerable: no symlink is followed (O_NOFOLLOW), and only a regular file
+// with a single link is given away — never /etc/shadow through a planted
+// link.
+func openOutput(path string, cr *creds) (*os.File, error) {
 	if path == "" {
-		path = os.DevNull
+		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOCTTY, 0o640)
+	flags := os.O_WRONLY | os.O_APPEND | os.O_CREATE | syscall.O_NOCTTY
+	handOver := cr != nil && (cr.uid != -1 || cr.gid != -1)
+	if handOver {
+		flags |= syscall.O_NOFOLLOW
+	}
+	f, err := os.OpenFile(path, flags, 0o640)
+	if errors.Is(err, syscall.ELOOP) && handOver {
+		return nil, fmt.Errorf("classic: log file %s: a symlink; refusing to hand it to the service's user", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("classic: log file: %w", err)
 	}
+	if handOver {
+		if err := chownLog(f, cr); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	return f, nil
+}
+
+func chownLog(f *os.File, cr *creds) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+		return fmt.Errorf("classic: log file %s: not a regular file with one link; refusing to hand it to the service's user", f.Name())
+	}
+	if err := unix.Fchown(int(f.Fd()), cr.uid, cr.gid); err != nil {
+		return &os.PathError{Op: "chown", Path: f.Name(), Err: err}
+	}
+	return nil
 }
 
 // redirectStdio points stdin at /dev/null and stdout and stderr at out.
@@ -223,16 +252,17 @@ func dupOnto(oldfd, newfd int) error {
 	}
 }
 
-// In the daemon, start os/signal's mask thread during init, while the
-// main goroutine is locked to the main thread. That thread blocks every
-// signal no channel wants; started later it may land on the main thread,
-// whose mask is the one /proc/PID/status reports (SigBlk) and which, for
-// daemon(7), must be empty. Notify then Stop of SIGWINCH starts it and
-// changes nothing else.
+// Start os/signal's mask thread during init, while the main goroutine is
+// locked to the main thread. That thread blocks every signal no channel
+// wants; started later it may land on the main thread, whose mask is the
+// one /proc/PID/status reports (SigBlk) and which, for daemon(7), must be
+// empty. Notify then Stop of SIGWINCH starts it and changes nothing else.
+// It is done in every process, not only the daemon: whether this process
+// is the daemon may only be known after the init of classic/prestart,
+// and package init order must not decide correctness. The cost is one
+// thread start.
 func init() {
-	if v := os.Getenv(HandoffEnv); strings.HasPrefix(v, "daemon:") {
-		c := make(chan os.Signal, 1)
-		signal.Notify(c, unix.SIGWINCH)
-		signal.Stop(c)
-	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, unix.SIGWINCH)
+	signal.Stop(c)
 }

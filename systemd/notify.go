@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -202,6 +203,18 @@ func Status(text string) string {
 
 // Errno returns an ERRNO= assignment.
 func Errno(errno int) string { return fmt.Sprintf("ERRNO=%d", errno) }
+
+// Failure returns the assignments that say why a service failed:
+// STATUS= with the error text and, when err wraps an errno, ERRNO=.
+// systemctl status and the classic launcher show both.
+func Failure(err error) []string {
+	fields := []string{Status(err.Error())}
+	var errno syscall.Errno
+	if errors.As(err, &errno) && errno != 0 {
+		fields = append(fields, Errno(int(errno)))
+	}
+	return fields
+}
 
 // ExtendTimeout returns an EXTEND_TIMEOUT_USEC= assignment: the manager
 // waits d more (from now) for the start, stop or reload in progress.

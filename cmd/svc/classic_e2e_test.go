@@ -109,6 +109,9 @@ type scene struct {
 
 func newScene(t *testing.T, v *variant) *scene {
 	dir := t.TempDir()
+	// The service may run as nobody (--user): it must reach its log.
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
 	s := &scene{t: t, v: v, dir: dir, pidfile: filepath.Join(dir, "svc.pid"), log: filepath.Join(dir, "svc.log"), addr: freeAddr(t)}
 	t.Cleanup(s.cleanup)
 	return s
@@ -500,6 +503,73 @@ func TestClassicUserGroup(t *testing.T) {
 			t.Errorf("Groups: %v, want nobody's %v", groups, gids)
 		}
 		checkFDs(t, pid, s.log, s.pidfile) // the log, opened before the drop
+	})
+}
+
+// TestClassicUserLogRotation: a daemon that dropped to nobody still
+// reopens its log on reload, also after logrotate moved it away, because
+// the set-up handed the file (opened as root) to nobody.
+func TestClassicUserLogRotation(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody:", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	forEachVariant(t, func(t *testing.T, s *scene) {
+		logdir := filepath.Join(s.dir, "logs")
+		if err := os.Mkdir(logdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(logdir, uid, -1) // like /var/log/svc owned by the service user
+		logf := filepath.Join(logdir, "svc.log")
+		s.start("--user", "nobody", "--log", logf)
+		var st syscall.Stat_t
+		if err := syscall.Stat(logf, &st); err != nil || int(st.Uid) != uid {
+			t.Fatalf("log file owner: %d, %v; want nobody (%d)", st.Uid, err, uid)
+		}
+		if r := s.svc("reload", "--classic", "--pidfile", s.pidfile); r.code != 0 {
+			t.Fatalf("reload: %v", r)
+		}
+		s.awaitReloads(1)
+		if err := os.Rename(logf, logf+".1"); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.svc("reload", "--classic", "--pidfile", s.pidfile); r.code != 0 {
+			t.Fatalf("reload: %v", r)
+		}
+		s.awaitReloads(2)
+		b, err := os.ReadFile(logf)
+		if err != nil || !strings.Contains(string(b), "reloaded") {
+			t.Fatalf("the reopened log has no reload line: %q, %v", b, err)
+		}
+	})
+}
+
+// TestClassicUserLogSymlink: with a privilege drop the log is chowned as
+// root, so a symlink planted at its path (say, to a file of root's) is
+// refused and nothing is given away.
+func TestClassicUserLogSymlink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	forEachVariant(t, func(t *testing.T, s *scene) {
+		victim := filepath.Join(s.dir, "victim")
+		if err := os.WriteFile(victim, []byte("root's\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		logf := filepath.Join(s.dir, "svc.log")
+		if err := os.Symlink(victim, logf); err != nil {
+			t.Fatal(err)
+		}
+		s.failedStart("symlink", "--user", "nobody", "--log", logf)
+		s.noPIDFile()
+		var st syscall.Stat_t
+		if err := syscall.Stat(victim, &st); err != nil || st.Uid != 0 {
+			t.Fatalf("victim owner %d, %v: it was given away", st.Uid, err)
+		}
 	})
 }
 

@@ -122,6 +122,7 @@ func startClassic(ctx context.Context, name string, f *startFlags, args []string
 	}
 	defer d.Close()
 	if err := runDaemon(ctx, f, d); err != nil {
+		d.Fail(err) // if the service never got to say it; else a no-op for the launcher
 		return fail(stderr, name, err) // stderr is the log file by now
 	}
 	return exitOK
@@ -136,13 +137,9 @@ func runDaemon(ctx context.Context, f *startFlags, d *classic.Daemon) error {
 			return nil
 		})
 	}
-	rf := runFlags{listen: f.listen}
-	if f.user == "" && f.group == "" {
-		// Reopening the log on reload needs the rights it was opened
-		// with; after a privilege drop it stays the stdout/stderr opened
-		// before (rotate with copytruncate).
-		rf.log = f.log
-	}
+	// With --user the daemon set-up handed the log file to that user, so
+	// the service can reopen it on reload like any other.
+	rf := runFlags{listen: f.listen, log: f.log}
 	return serve(ctx, rf, opts, os.Stderr)
 }
 
