@@ -506,6 +506,21 @@ func TestClassicUserGroup(t *testing.T) {
 	})
 }
 
+// TestClassicShutdownDelay: start passes --shutdown-delay through to the
+// service, which drains that long before it stops.
+func TestClassicShutdownDelay(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, s *scene) {
+		s.start("--log", s.log, "--shutdown-delay", "300ms")
+		if r := s.svc("stop", "--classic", "--pidfile", s.pidfile); r.code != 0 {
+			t.Fatalf("stop: %v", r)
+		}
+		b, _ := os.ReadFile(s.log)
+		if !strings.Contains(string(b), "msg=stopping") || !strings.Contains(string(b), "delay=300ms") {
+			t.Fatalf("log shows no 300ms drain:\n%s", b)
+		}
+	})
+}
+
 // TestClassicUserLogRotation: a daemon that dropped to nobody still
 // reopens its log on reload, also after logrotate moved it away, because
 // the set-up handed the file (opened as root) to nobody.

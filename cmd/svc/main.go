@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 
+	_ "github.com/svcdev/svc/classic/prestart" // cgo on Linux: start --classic forks before the runtime starts
 	"github.com/svcdev/svc/cmd/svc/cli"
 )
 

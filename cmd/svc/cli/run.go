@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/svcdev/svc"
 	"github.com/svcdev/svc/cmd/svc/internal/refsvc"
@@ -15,10 +16,14 @@ import (
 // runFlags are the flags of `svc run`; start --classic shares them for the
 // daemon it starts.
 type runFlags struct {
-	listen string
-	log    string
-	mode   string
+	listen        string
+	log           string
+	mode          string
+	shutdownDelay time.Duration
 }
+
+// shutdownDelayUsage is shared by run and start --classic.
+const shutdownDelayUsage = "on SIGTERM keep serving this `long` (failing /healthz) so load balancers drain"
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f runFlags
@@ -26,6 +31,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.listen, "listen", refsvc.DefaultListen, "TCP address to serve on (unless a socket is handed over)")
 	fs.StringVar(&f.log, "log", "", "append logs to `FILE` (reopened on SIGHUP)")
 	fs.StringVar(&f.mode, "mode", "auto", "auto|foreground|systemd|launchd|container")
+	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, shutdownDelayUsage)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -53,7 +59,7 @@ func (e loggedError) Unwrap() error { return e.error }
 // serve runs the reference service under svc.Run with opts; used by run and
 // by the classic daemon.
 func serve(ctx context.Context, f runFlags, opts svc.Options, stderr io.Writer) error {
-	cfg := refsvc.Config{Listen: f.listen}
+	cfg := refsvc.Config{Listen: f.listen, ShutdownDelay: f.shutdownDelay}
 	var lf *refsvc.LogFile
 	if f.log != "" {
 		var err error

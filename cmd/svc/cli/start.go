@@ -25,6 +25,7 @@ type startFlags struct {
 	pidfile, log, user, group, umask, chdir string
 	timeout                                 time.Duration
 	listen                                  string
+	shutdownDelay                           time.Duration
 	neverReady                              bool
 }
 
@@ -55,6 +56,7 @@ func parseStart(name string, args []string, stderr io.Writer) (*startFlags, int,
 	fs.StringVar(&f.chdir, "chdir", "/", "the daemon's working `DIR`")
 	fs.DurationVar(&f.timeout, "timeout", classic.DefaultTimeout, "how long to wait for the daemon to be ready")
 	fs.StringVar(&f.listen, "listen", refsvc.DefaultListen, "TCP `ADDR` the service serves on")
+	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, shutdownDelayUsage)
 	fs.BoolVar(&f.neverReady, flagNeverReady, false, "")
 	hideFlag(fs, flagNeverReady)
 	if code, ok := parse(fs, args); !ok {
@@ -122,7 +124,7 @@ func startClassic(ctx context.Context, name string, f *startFlags, args []string
 	}
 	defer d.Close()
 	if err := runDaemon(ctx, f, d); err != nil {
-		d.Fail(err) // if the service never got to say it; else a no-op for the launcher
+		d.Fail(err)                    // if the service never got to say it; else a no-op for the launcher
 		return fail(stderr, name, err) // stderr is the log file by now
 	}
 	return exitOK
@@ -139,7 +141,7 @@ func runDaemon(ctx context.Context, f *startFlags, d *classic.Daemon) error {
 	}
 	// With --user the daemon set-up handed the log file to that user, so
 	// the service can reopen it on reload like any other.
-	rf := runFlags{listen: f.listen, log: f.log}
+	rf := runFlags{listen: f.listen, log: f.log, shutdownDelay: f.shutdownDelay}
 	return serve(ctx, rf, opts, os.Stderr)
 }
 
