@@ -1,0 +1,107 @@
+//go:build cgo
+
+package prestart
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// decideCases are argv the constructor takes on (timeout > 0) or leaves to
+// Go (0): everything Go would refuse or that is not `start --classic`.
+var decideCases = []struct {
+	args    string // after "svc", split on spaces
+	env     string
+	timeout time.Duration
+	pidfile string
+}{
+	{args: "start --classic --pidfile p", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --pidfile=/run/x.pid -classic --timeout 500ms", timeout: 500 * time.Millisecond, pidfile: "/run/x.pid"},
+	{args: "start --classic=true --pidfile p -timeout=1m30s", timeout: 90 * time.Second, pidfile: "p"},
+	{args: "start --classic=1 --pidfile p --timeout=1.5s --timeout 2s", timeout: 2 * time.Second, pidfile: "p"},
+	{args: "start --classic --pidfile p --timeout 0", timeout: 30 * time.Second, pidfile: "p"},   // Options.resolved
+	{args: "start --classic --pidfile p --timeout -5s", timeout: 30 * time.Second, pidfile: "p"}, // likewise
+	{args: "start --classic --pidfile a --pidfile b --", timeout: 30 * time.Second, pidfile: "b"},
+	{args: "start --classic --pidfile -h", timeout: 30 * time.Second, pidfile: "-h"}, // a value, not a flag
+	{args: "start --classic --pidfile p --classic=false", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --pidfile p --test.never-ready --log l --user u --group g --umask 0777 --chdir d --listen :1",
+		timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --pidfile p --umask 0", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --pidfile p", env: "OTHER=1", timeout: 30 * time.Second, pidfile: "p"},
+
+	{args: ""},
+	{args: "start"},
+	{args: "run --classic --pidfile p"},
+	{args: "restart --classic --pidfile p"},
+	{args: "start --pidfile p"},
+	{args: "start --classic=false --classic --pidfile p"}, // the first decides
+	{args: "start -- --classic --pidfile p"},
+	{args: "start ---classic --pidfile p"},
+	{args: "start --classic=maybe --pidfile p"},
+	{args: "start --classic"},
+	{args: "start --classic --pidfile="},
+	{args: "start --classic --pidfile p -h"},
+	{args: "start --classic --pidfile p --help"},
+	{args: "start --classic --pidfile p -help"},
+	{args: "start --classic --pidfile p --bogus"},
+	{args: "start --classic --pidfile p --timeout"},
+	{args: "start --classic --pidfile p --timeout soon"},
+	{args: "start --classic --pidfile p --timeout 10"},
+	{args: "start --classic --pidfile p --umask 8"},
+	{args: "start --classic --pidfile p --umask 1000"},
+	{args: "start --classic --pidfile p --umask 0o22"},
+	{args: "start --classic --pidfile p --umask="},
+	{args: "start --classic --pidfile p --test.never-ready=yes"},
+	{args: "start --classic --pidfile p extra"},
+	{args: "start --classic --pidfile p -- extra"},
+	{args: "start --classic --pidfile p -"},
+	{args: "start --classic --pidfile p -=x"},
+	{args: "start --classic --pidfile p", env: "SVC_CLASSIC_HANDOFF=daemon:@x"},
+	{args: "start --classic --pidfile p", env: "SVC_CLASSIC_HANDOFF="},
+}
+
+func TestDecide(t *testing.T) {
+	for _, c := range decideCases {
+		argv := append([]string{"svc"}, strings.Fields(c.args)...)
+		env := strings.Fields(c.env)
+		timeout, pidfile, ok := decide(argv, env)
+		if ok != (c.timeout > 0) || timeout != c.timeout || pidfile != c.pidfile {
+			t.Errorf("svc %s (env %q): got %v %q (launch %v), want %v %q", c.args, c.env, timeout, pidfile, ok, c.timeout, c.pidfile)
+		}
+	}
+}
+
+// TestFlagsAsGo checks the C side's flags against those `svc start
+// --classic -h` lists: a flag it does not know would leave every start
+// using it to the slow path; one it knows wrong would misparse argv.
+func TestFlagsAsGo(t *testing.T) {
+	res := runSvc(t, svcBinary(t, true), "start", "--classic", "-h")
+	if res.code != 0 {
+		t.Fatalf("start --classic -h: %+v", res)
+	}
+	usage := regexp.MustCompile(`(?m)^  -(\S+)( \S+)?$`).FindAllStringSubmatch(res.stderr, -1)
+	if len(usage) < 5 {
+		t.Fatalf("start --classic -h lists %d flags:\n%s", len(usage), res.stderr)
+	}
+	c := flags()
+	shown := map[string]bool{}
+	for _, m := range usage {
+		name, takesValue := m[1], m[2] != ""
+		shown[name] = true
+		if v, ok := c[name]; !ok || v != takesValue {
+			t.Errorf("flag -%s (takes a value: %v): C knows it %v, as taking a value %v", name, takesValue, ok, v)
+		}
+	}
+	for name := range c {
+		if !shown[name] && name != "test.never-ready" { // hidden from -h
+			t.Errorf("C knows flag -%s, which svc start --classic -h does not list", name)
+		}
+	}
+	// The hidden flag is a boolean: "=x" must be refused by Go too.
+	res = runSvc(t, svcBinary(t, false), "start", "--classic", "--pidfile", "p", "--test.never-ready=x")
+	if res.code != 2 {
+		t.Errorf("--test.never-ready=x: %+v, want a usage error", res)
+	}
+}

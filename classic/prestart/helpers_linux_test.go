@@ -1,0 +1,197 @@
+//go:build cgo
+
+package prestart
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The binaries under test: cmd/svc built with cgo (this package's
+// constructor launches) and without (classic's Go launcher does).
+var builds struct {
+	once     [2]sync.Once
+	path     [2]string
+	err      [2]error
+	dir      string
+	dirOnce  sync.Once
+	dirError error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builds.dir != "" {
+		os.RemoveAll(builds.dir)
+	}
+	os.Exit(code)
+}
+
+// svcBinary builds cmd/svc once per test binary, with cgo or without.
+func svcBinary(t testing.TB, cgo bool) string {
+	t.Helper()
+	i, name, flag := 0, "svc-purego", "CGO_ENABLED=0"
+	if cgo {
+		i, name, flag = 1, "svc-cgo", "CGO_ENABLED=1"
+	}
+	builds.dirOnce.Do(func() { builds.dir, builds.dirError = os.MkdirTemp("", "prestart-test-") })
+	if builds.dirError != nil {
+		t.Fatal(builds.dirError)
+	}
+	builds.once[i].Do(func() {
+		builds.path[i] = filepath.Join(builds.dir, name)
+		cmd := exec.Command(goTool(), "build", "-o", builds.path[i], "github.com/svcdev/svc/cmd/svc")
+		cmd.Env = append(os.Environ(), flag)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			builds.err[i] = errors.New("go build " + flag + ": " + err.Error() + "\n" + string(out))
+		}
+	})
+	if builds.err[i] != nil {
+		t.Fatal(builds.err[i])
+	}
+	return builds.path[i]
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runSvc runs bin to completion (at most a minute).
+func runSvc(t testing.TB, bin string, args ...string) result {
+	t.Helper()
+	return runCmd(t, exec.Command(bin, args...))
+}
+
+func runCmd(t testing.TB, cmd *exec.Cmd) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.WaitDelay = time.Second
+	timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
+}
+
+var pidRE = regexp.MustCompile(`pid [0-9]+`)
+
+// normalized hides what differs between two runs: pids and dir.
+func (r result) normalized(dir string) result {
+	for _, s := range []*string{&r.stdout, &r.stderr} {
+		*s = pidRE.ReplaceAllString(strings.ReplaceAll(*s, dir, "DIR"), "pid N")
+	}
+	return r
+}
+
+func startedPID(t testing.TB, r result) int {
+	t.Helper()
+	var pid int
+	if _, err := fmt.Sscanf(r.stdout, "started (pid %d)\n", &pid); err != nil || r.code != 0 {
+		t.Fatalf("start: %+v", r)
+	}
+	return pid
+}
+
+// freeAddr is a loopback address nobody listens on at the moment.
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// privateDir is a directory a pidfile may live in (not world-writable).
+func privateDir(t testing.TB) string {
+	d := t.TempDir()
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// awaitGone waits until pid has exited (a zombie counts: PID 1 here reaps late).
+func awaitGone(t testing.TB, pid int) {
+	t.Helper()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return // already reaped
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 10_000)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if n != 1 {
+			t.Fatalf("pid %d still alive after 10s (%v)", pid, err)
+		}
+		return
+	}
+}
+
+// awaitPIDFile waits for path to hold a pid: the daemon writes it during
+// its set-up, well before any timeout the tests use.
+func awaitPIDFile(t testing.TB, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				return pid
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("no pid in %s after 20s", path)
+	return 0
+}
+
+func stop(t testing.TB, bin, pidfile string) {
+	t.Helper()
+	if r := runSvc(t, bin, "stop", "--classic", "--pidfile", pidfile); r.code != 0 {
+		t.Errorf("stop: %+v", r)
+	}
+}
+
+// procField reads "Name:\tvalue" from /proc/PID/status.
+func procField(t testing.TB, pid int, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("/proc/%d/status: no %s", pid, name)
+	return ""
+}

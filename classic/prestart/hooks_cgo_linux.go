@@ -1,0 +1,84 @@
+package prestart
+
+/*
+#include <stdlib.h>
+#include "prestart_linux.h"
+*/
+import "C"
+
+import (
+	"time"
+	"unsafe"
+)
+
+// The C side, callable from the tests (which cannot use cgo themselves).
+// The linker drops these from programs that never call them.
+
+// decide is the constructor's decision for argv and env.
+func decide(argv, env []string) (timeout time.Duration, pidfile string, ok bool) {
+	cargv, freeArgv := cStrings(argv)
+	defer freeArgv()
+	cenv, freeEnv := cStrings(env)
+	defer freeEnv()
+	var pf *C.char
+	ns := C.svc_prestart_decide(C.int(len(argv)), cargv, cenv, &pf)
+	if ns == 0 {
+		return 0, "", false
+	}
+	return time.Duration(ns), C.GoString(pf), true
+}
+
+// cStrings is a NULL-terminated char ** of ss, and its release.
+func cStrings(ss []string) (**C.char, func()) {
+	arr := (*[1 << 20]*C.char)(C.malloc(C.size_t(len(ss)+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	for i, s := range ss {
+		arr[i] = C.CString(s)
+	}
+	arr[len(ss)] = nil
+	return &arr[0], func() {
+		for i := range ss {
+			C.free(unsafe.Pointer(arr[i]))
+		}
+		C.free(unsafe.Pointer(arr))
+	}
+}
+
+func parseDuration(s string) (time.Duration, bool) {
+	cs := C.CString(s)
+	defer C.free(unsafe.Pointer(cs))
+	var ns C.longlong
+	ok := C.svc_prestart_parse_duration(cs, &ns) == 0
+	return time.Duration(ns), ok
+}
+
+func formatDuration(d time.Duration) string {
+	var buf [32]C.char
+	return C.GoString(C.svc_prestart_format_duration(C.longlong(d), &buf[0]))
+}
+
+func errnoText(n int) string {
+	var buf [64]C.char
+	return C.GoString(C.svc_prestart_errno_text(C.int(n), &buf[0], C.int(len(buf))))
+}
+
+func signalText(n int) string {
+	var buf [64]C.char
+	return C.GoString(C.svc_prestart_signal_text(C.int(n), &buf[0], C.int(len(buf))))
+}
+
+// flags are the C side's flags of `svc start --classic`: name -> takes a value.
+func flags() map[string]bool {
+	m := map[string]bool{}
+	for _, set := range []struct {
+		list  **C.char
+		value bool
+	}{
+		{(**C.char)(unsafe.Pointer(&C.svc_prestart_bool_flags)), false},
+		{(**C.char)(unsafe.Pointer(&C.svc_prestart_value_flags)), true},
+	} {
+		for p := set.list; *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
+			m[C.GoString(*p)] = set.value
+		}
+	}
+	return m
+}

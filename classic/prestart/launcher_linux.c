@@ -1,0 +1,361 @@
+// The launcher L's wait and report (classic/launch_linux.go and
+// launch_proto_linux.go, whose names the comments use): it watches the
+// notify socket, the control socket and SIGINT/SIGTERM until READY=1, D's
+// death or the timeout, and prints what `svc start` prints, byte for byte.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prestart_linux.h"
+
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+// What the launcher knows (classic's watch).
+static struct {
+	long long timeout;
+	const char *pidfile; // --pidfile, until X_SVC_PIDFILE names one
+	pid_t middle, pid;
+	int notify, ctrl, pidfd, sigfd;
+	int ctrl_eof, ready, exited, already, killed, bad_pidfile;
+	int code, sig, already_pid;
+	long long errnum;
+	char line[256], status[1 << 16], named[PATH_MAX];
+	size_t line_n, status_n;
+} L;
+static char dgram[1 << 16];
+
+// out is what L prints when it is done, on out_fd.
+static char out[80 << 10];
+static size_t out_n;
+static int out_fd = 1;
+
+static void add(const char *s, size_t n)
+{
+	n = n < sizeof out - out_n ? n : sizeof out - out_n;
+	memcpy(out + out_n, s, n);
+	out_n += n;
+}
+
+static void adds(const char *s) { add(s, strlen(s)); }
+
+static void addi(long long v)
+{
+	char b[24];
+	adds((snprintf(b, sizeof b, "%lld", v), b));
+}
+
+static const char *errno_text(long long n)
+{
+	static char b[64];
+	if (n > INT_MAX)
+		return (snprintf(b, sizeof b, "errno %lld", n), b);
+	return svc_prestart_errno_text((int)n, b, sizeof b);
+}
+
+// syserr is os.NewSyscallError(op, errno).Error().
+static const char *syserr(const char *op)
+{
+	static char b[128];
+	return (snprintf(b, sizeof b, "%s: %s", op, errno_text(errno)), b);
+}
+
+static long long now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t); // cannot fail for this clock
+	return t.tv_sec * SVC_SEC + t.tv_nsec;
+}
+
+// wait_for is classic's poll: at most ns (rounded up to ms), -1 forever.
+static int wait_for(struct pollfd *p, int n, long long ns)
+{
+	int ms = ns < 0 ? -1 : (int)((ns + 999999) / 1000000);
+	return (int)RETRY(poll(p, (nfds_t)n, ms));
+}
+
+static void field(const char *f, size_t n)
+{
+	const char *eq = memchr(f, '=', n);
+	size_t k = eq ? (size_t)(eq - f) : n, vn = eq ? n - k - 1 : 0;
+	const char *v = eq ? eq + 1 : f + n;
+	long long i;
+#define KEY(s) (k == sizeof(s) - 1 && memcmp(f, s, k) == 0)
+	if (KEY("READY"))
+		L.ready |= vn == 1 && *v == '1';
+	else if (KEY("STATUS"))
+		memcpy(L.status, v, L.status_n = vn < sizeof L.status ? vn : sizeof L.status);
+	else if (KEY("ERRNO") && svc_prestart_atoi(v, vn, &i) == 0 && i > 0)
+		L.errnum = i;
+	else if (KEY("X_SVC_PIDFILE")) {
+		// A path L cannot hold exactly must not name some other file.
+		L.bad_pidfile = vn >= sizeof L.named || memchr(v, 0, vn) != NULL;
+		if (!L.bad_pidfile)
+			memcpy(L.named, v, vn), L.named[vn] = 0;
+	} else if (KEY("X_SVC_ALREADY")) {
+		L.already = 1;
+		L.already_pid = svc_prestart_atoi(v, vn, &i) == 0 && i > 0 && i <= INT_MAX ? (int)i : 0;
+	}
+#undef KEY
+}
+
+// read_notify drains the notify socket, keeping what D, and only D, said.
+static int read_notify(void)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
+	for (;;) {
+		struct iovec iov = {dgram, sizeof dgram};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+		ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+		pid_t from = 0;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+				struct ucred u;
+				memcpy(&u, CMSG_DATA(c), sizeof u);
+				from = u.pid;
+			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+					int fd;
+					memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+					close(fd); // FDSTORE=1 means nothing to a launcher
+				}
+			}
+		}
+		for (const char *f = dgram, *end = dgram + n; from == L.pid && f < end;) {
+			const char *nl = memchr(f, '\n', (size_t)(end - f));
+			field(f, (size_t)((nl ? nl : end) - f));
+			f = nl ? nl + 1 : end;
+		}
+	}
+}
+
+static void control_line(const char *s, size_t n)
+{
+	const char *sp = memchr(s, ' ', n);
+	size_t k = sp ? (size_t)(sp - s) : n;
+	long long v;
+	if (!sp || svc_prestart_atoi(sp + 1, n - k - 1, &v) < 0 || v < 0 || v > INT_MAX)
+		return; // not ours to understand; the protocol may grow
+	if (k == 3 && memcmp(s, "pid", 3) == 0 && L.pid == 0 && v > 0) {
+		L.pid = (pid_t)v;
+		// Opened before M reports D's death (M reports before it reaps),
+		// so the pid cannot have been reused.
+		L.pidfd = (int)syscall(SYS_pidfd_open, L.pid, 0);
+	} else if (k == 4 && memcmp(s, "exit", 4) == 0) {
+		L.exited = 1, L.code = (int)v;
+	} else if (k == 6 && memcmp(s, "signal", 6) == 0) {
+		L.exited = 1, L.code = 1, L.sig = (int)v;
+	}
+}
+
+static int read_control(void)
+{
+	char b[256];
+	ssize_t n = read(L.ctrl, b, sizeof b);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n < 0 && errno != ECONNRESET)
+		return -1;
+	L.ctrl_eof = n <= 0;
+	for (ssize_t i = 0; i < n; i++) {
+		if (b[i] == '\n') {
+			control_line(L.line, L.line_n);
+			L.line_n = 0;
+		} else if (L.line_n < sizeof L.line) {
+			L.line[L.line_n++] = b[i];
+		}
+	}
+	return 0;
+}
+
+// remove_pidfile is removeStalePIDFile: D's pidfile goes if nobody holds
+// its lock, it still names D, and the name is still that file's.
+static void remove_pidfile(void)
+{
+	const char *path = L.named[0] ? L.named : L.pidfile;
+	struct stat st, ln;
+	char b[33];
+	long long pid;
+	ssize_t n;
+	int fd = L.pid > 0 && !L.bad_pidfile ? (int)RETRY(open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) : -1;
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && RETRY(flock(fd, LOCK_EX | LOCK_NB)) == 0 &&
+	    (n = RETRY(pread(fd, b, sizeof b, 0))) > 0 && n < 33 && b[0] >= '1' && b[0] <= '9' &&
+	    svc_prestart_atoi(b, (size_t)(n - (b[n - 1] == '\n')), &pid) == 0 && pid == L.pid &&
+	    lstat(path, &ln) == 0 && st.st_dev == ln.st_dev && st.st_ino == ln.st_ino)
+		unlink(path); // as in Go, a failure is not reported: nothing more to do
+	close(fd);
+}
+
+// report prints the *StartError as cli.fail does and returns ExitCode.
+static int report(int code, const char *cause, int timed_out)
+{
+	char b[64];
+	out_fd = 2;
+	adds("svc start: classic: daemon");
+	if (L.pid > 0)
+		adds(" pid "), addi(L.pid);
+	adds(": ");
+	if (timed_out) {
+		adds("not ready after "), adds(svc_prestart_format_duration(L.timeout, b));
+	} else if (cause) {
+		adds(cause);
+	} else if (L.status_n > 0) {
+		add(L.status, L.status_n);
+		if (L.errnum && !memmem(L.status, L.status_n, errno_text(L.errnum), strlen(errno_text(L.errnum))))
+			adds(": "), adds(errno_text(L.errnum));
+	} else if (L.errnum) {
+		adds(errno_text(L.errnum));
+	} else if (L.sig) {
+		adds("killed by signal "), addi(L.sig), adds(" ("), adds(svc_prestart_signal_text(L.sig, b, sizeof b));
+		adds(") before it was ready");
+	} else {
+		adds("exited with status "), addi(code), adds(" before it was ready");
+	}
+	if (L.killed)
+		adds("; killed");
+	adds("\n");
+	return code > 0 && code < 256 ? code : 1;
+}
+
+// abort kills D through its pidfd (never a recycled pid) or else M's
+// whole process group; waits up to 10s for M's report and removes D's
+// pidfile.
+static int abort_launch(const char *cause, int timed_out)
+{
+	char copy[256];
+	long long deadline = now() + 10 * SVC_SEC;
+	snprintf(copy, sizeof copy, "%s", cause ? cause : ""); // syserr's buffer is reused
+	// As in Go, an error of the kill itself is not reported: M's report
+	// (or its silence) tells what became of D. Without a pidfd, M's group
+	// is D's, and M, not reaped yet, keeps its number from reuse.
+	if (!L.exited) {
+		if (L.pidfd >= 0)
+			syscall(SYS_pidfd_send_signal, L.pidfd, SIGKILL, NULL, 0);
+		else
+			kill(-L.middle, SIGKILL);
+		L.killed = 1;
+	}
+	while (!L.exited && !L.ctrl_eof && deadline > now()) {
+		struct pollfd p = {L.ctrl, POLLIN, 0};
+		if (wait_for(&p, 1, deadline - now()) < 0 || read_control() < 0)
+			break;
+	}
+	read_notify();
+	remove_pidfile();
+	return report(0, cause ? copy : NULL, timed_out);
+}
+
+// middle_failure says how M ended before it named D.
+static const char *middle_failure(void)
+{
+	static char b[160];
+	char t[64];
+	int ws = 0;
+	RETRY(waitpid(L.middle, &ws, 0));
+	if (WIFEXITED(ws))
+		snprintf(b, sizeof b, "middle process pid %d exited with status %d before it started the daemon", L.middle, WEXITSTATUS(ws));
+	else
+		snprintf(b, sizeof b, "middle process pid %d died (%s) before it started the daemon", L.middle,
+			 svc_prestart_signal_text(WTERMSIG(ws), t, sizeof t));
+	return b;
+}
+
+static int done(const char *what, int pid)
+{
+	adds(what), adds(" (pid "), addi(pid), adds(")\n");
+	return 0;
+}
+
+// outcome decides, once the sockets are read, whether the launch is over;
+// -1 if not.
+static int outcome(void)
+{
+	struct pollfd p = {L.pidfd, POLLIN, 0};
+	if (L.ready)
+		return done("started", L.pid);
+	if (L.exited && L.already && L.code == 0)
+		return done("already running", L.already_pid);
+	if (L.exited)
+		return remove_pidfile(), report(L.code, NULL, 0);
+	if (L.ctrl_eof && L.pid == 0) {
+		kill(-L.middle, SIGKILL); // a daemon M may have forked is in its group
+		return report(0, middle_failure(), 0);
+	}
+	if (L.ctrl_eof && L.pidfd < 0)
+		return abort_launch("middle process died; daemon lost", 0);
+	if (L.ctrl_eof && wait_for(&p, 1, 0) > 0)
+		return remove_pidfile(), report(1, "exited before it was ready (its status was lost with the middle process)", 0);
+	return -1;
+}
+
+// watch waits for READY=1, M's report of D's death, the timeout, or
+// SIGINT/SIGTERM (cli.signalContext). D's datagrams wait in the socket
+// until M has named D.
+static int watch(void)
+{
+	long long deadline = now() + L.timeout;
+	for (;;) {
+		struct pollfd p[3] = {{L.pid ? L.notify : -1, POLLIN, 0}, {L.sigfd, POLLIN, 0},
+				      {L.ctrl_eof ? L.pidfd : L.ctrl, POLLIN, 0}};
+		struct signalfd_siginfo si;
+		char b[64], t[48];
+		int rc;
+		if (deadline <= now())
+			return abort_launch(NULL, 1);
+		if (wait_for(p, 3, deadline - now()) < 0)
+			return abort_launch(syserr("poll"), 0);
+		if (!L.ctrl_eof && p[2].revents && read_control() < 0)
+			return abort_launch(syserr("read control socket"), 0);
+		// After the control socket: D's last words are queued before M
+		// can report its death.
+		if (L.pid && read_notify() < 0)
+			return abort_launch(syserr("recvmsg notify socket"), 0);
+		if ((rc = outcome()) >= 0)
+			return rc;
+		if (p[1].revents && RETRY(read(L.sigfd, &si, sizeof si)) == sizeof si) {
+			snprintf(b, sizeof b, "%s signal received", svc_prestart_signal_text((int)si.ssi_signo, t, sizeof t));
+			return abort_launch(b, 0);
+		}
+	}
+}
+
+// svc_prestart_watch is L once M runs: it waits, prints and returns the
+// exit code. Unlike the Go launcher it does not reap M: Go's may live on
+// in a library caller, which must not keep a zombie, while L exits at
+// once, closing the control socket, on which M exits too. Waiting for M
+// would put two more wake-ups on the path to "ready" (M's, then L's).
+int svc_prestart_watch(long long timeout, const char *pidfile, pid_t middle, int notify, int ctrl, int sigfd)
+{
+	L.timeout = timeout, L.pidfile = pidfile, L.middle = middle;
+	L.notify = notify, L.ctrl = ctrl, L.sigfd = sigfd, L.pidfd = -1;
+	int rc = watch();
+	for (size_t o = 0; o < out_n;) {
+		ssize_t w = RETRY(write(out_fd, out + o, out_n - o));
+		if (w <= 0)
+			break; // as Go's fmt.Fprintf, whose error nobody checks
+		o += (size_t)w;
+	}
+	return rc;
+}

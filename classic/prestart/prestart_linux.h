@@ -1,0 +1,41 @@
+// The C side of package prestart; see doc.go and prestart_linux.c.
+
+#ifndef SVC_PRESTART_LINUX_H
+#define SVC_PRESTART_LINUX_H
+
+#include <sys/types.h>
+
+// "@svc-classic-<pid>-<16 hex>" and its NUL.
+#define SVC_PRESTART_ADDR_MAX 64
+
+// Set by the constructor in the daemon D only: the Go init reads them to
+// hand D the launcher's notify address, as the re-exec path would.
+extern int svc_prestart_daemon;
+extern char svc_prestart_addr[SVC_PRESTART_ADDR_MAX];
+
+// The constructor's decision: the --timeout in ns (and the --pidfile)
+// when it launches, 0 when it leaves argv to Go. Tests call it from Go.
+long long svc_prestart_decide(int argc, char **argv, char **envp, const char **pidfile);
+
+// The flags of `svc start --classic`, by kind, NULL-terminated.
+extern const char *const svc_prestart_bool_flags[];
+extern const char *const svc_prestart_value_flags[];
+
+// Go's reading and spelling (gotext_linux.c): time.ParseDuration and
+// strconv.Atoi (0, or -1 on error), time.Duration.String (ns >= 0),
+// syscall.Errno.Error and syscall.Signal.String.
+int svc_prestart_parse_duration(const char *s, long long *ns);
+int svc_prestart_atoi(const char *s, size_t n, long long *v);
+const char *svc_prestart_format_duration(long long ns, char buf[32]);
+const char *svc_prestart_errno_text(int n, char *buf, int len);
+const char *svc_prestart_signal_text(int n, char *buf, int len);
+
+// Between the C files: L after the fork (launcher_linux.c), with the
+// notify socket, its end of the control socket and a signalfd (or -1).
+int svc_prestart_watch(long long timeout, const char *pidfile, pid_t middle, int notify, int ctrl, int sigfd);
+
+#define SVC_SEC 1000000000LL
+// RETRY repeats a system call interrupted by a signal.
+#define RETRY(expr) ({ long r_; do r_ = (long)(expr); while (r_ == -1 && errno == EINTR); r_; })
+
+#endif
