@@ -3,6 +3,8 @@
 package prestart
 
 import (
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,7 +28,7 @@ var decideCases = []struct {
 	{args: "start --classic --pidfile a --pidfile b --", timeout: 30 * time.Second, pidfile: "b"},
 	{args: "start --classic --pidfile -h", timeout: 30 * time.Second, pidfile: "-h"}, // a value, not a flag
 	{args: "start --classic --pidfile p --classic=false", timeout: 30 * time.Second, pidfile: "p"},
-	{args: "start --classic --pidfile p --test.never-ready --log l --user u --group g --umask 0777 --chdir d --listen :1",
+	{args: "start --classic --pidfile p --test.never-ready --log l --user u --group g --umask 0777 --chdir d --listen :1 --shutdown-delay=2s",
 		timeout: 30 * time.Second, pidfile: "p"},
 	{args: "start --classic --pidfile p --umask 0", timeout: 30 * time.Second, pidfile: "p"},
 	{args: "start --classic --pidfile p", env: "OTHER=1", timeout: 30 * time.Second, pidfile: "p"},
@@ -49,6 +51,7 @@ var decideCases = []struct {
 	{args: "start --classic --pidfile p --timeout"},
 	{args: "start --classic --pidfile p --timeout soon"},
 	{args: "start --classic --pidfile p --timeout 10"},
+	{args: "start --classic --pidfile p --shutdown-delay 10"},
 	{args: "start --classic --pidfile p --umask 8"},
 	{args: "start --classic --pidfile p --umask 1000"},
 	{args: "start --classic --pidfile p --umask 0o22"},
@@ -93,6 +96,9 @@ func TestFlagsAsGo(t *testing.T) {
 		if v, ok := c[name]; !ok || v != takesValue {
 			t.Errorf("flag -%s (takes a value: %v): C knows it %v, as taking a value %v", name, takesValue, ok, v)
 		}
+		if takesValue && name != "pidfile" { // a pidfile Go takes would start a daemon
+			valuesAsGo(t, name)
+		}
 	}
 	for name := range c {
 		if !shown[name] && name != "test.never-ready" { // hidden from -h
@@ -103,5 +109,24 @@ func TestFlagsAsGo(t *testing.T) {
 	res = runSvc(t, svcBinary(t, false), "start", "--classic", "--pidfile", "p", "--test.never-ready=x")
 	if res.code != 2 {
 		t.Errorf("--test.never-ready=x: %+v, want a usage error", res)
+	}
+}
+
+// valuesAsGo checks that C launches with a value of flag name exactly
+// when Go does: Go refuses a value it cannot use with a usage error (exit
+// 2); one it takes starts a launch, which fails (exit 1) in the daemon
+// for want of the pidfile's directory.
+func valuesAsGo(t *testing.T, name string) {
+	dir := t.TempDir() // where a relative --log lands
+	pidfile := filepath.Join(dir, "no", "svc.pid")
+	for _, v := range []string{"soon", "0", "1s", "077", ""} {
+		args := []string{"start", "--classic", "--pidfile", pidfile, "-" + name, v}
+		_, _, cTakes := decide(append([]string{"svc"}, args...), nil)
+		cmd := exec.Command(svcBinary(t, false), args...)
+		cmd.Dir = dir
+		res := runCmd(t, cmd)
+		if goTakes := res.code != 2; cTakes != goTakes {
+			t.Errorf("-%s %q: C launches %v, Go %v (%+v)", name, v, cTakes, goTakes, res)
+		}
 	}
 }

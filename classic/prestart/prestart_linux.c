@@ -47,8 +47,10 @@ char svc_prestart_addr[SVC_PRESTART_ADDR_MAX];
 // cli.parseStart's flags. An unknown flag leaves argv to Go, which
 // reports it; a test checks this list against `svc start --classic -h`.
 const char *const svc_prestart_bool_flags[] = {"classic", "test.never-ready", NULL};
-const char *const svc_prestart_value_flags[] = {"pidfile", "log", "user", "group", "umask",
-						"chdir", "timeout", "listen", "shutdown-delay", NULL};
+const char *const svc_prestart_value_flags[] = {"pidfile", "log", "user", "group", "umask", "chdir",
+						"timeout", "listen", "shutdown-delay", NULL};
+// The value flags Go parses as durations: a bad one is a usage error.
+static const char *const duration_flags[] = {"timeout", "shutdown-delay", NULL};
 
 static int in(const char *const *set, const char *s, size_t n)
 {
@@ -103,7 +105,7 @@ static int octal_mask(const char *s)
 long long svc_prestart_decide(int argc, char **argv, char **envp, const char **pidfile)
 {
 	const char *umask = "022", *log = "", *dir = "/";
-	long long timeout = 30 * SVC_SEC; // classic.DefaultTimeout
+	long long timeout = 30 * SVC_SEC, d = 0; // classic.DefaultTimeout
 	static char cwd[PATH_MAX];
 	*pidfile = "";
 	if (argc < 2 || strcmp(argv[1], "start") != 0 || !classic_asked(argc, argv))
@@ -130,8 +132,10 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 			return 0; // -h, -help, unknown, or no value
 		if (!v)
 			v = argv[++i];
-		if (n == 7 && memcmp(name, "timeout", 7) == 0 && svc_prestart_parse_duration(v, &timeout) < 0)
+		if (in(duration_flags, name, n) && svc_prestart_parse_duration(v, &d) < 0)
 			return 0;
+		if (n == 7 && memcmp(name, "timeout", 7) == 0)
+			timeout = d;
 		if (n == 7 && memcmp(name, "pidfile", 7) == 0)
 			*pidfile = v;
 		if (n == 5 && memcmp(name, "umask", 5) == 0)
