@@ -1,11 +1,9 @@
 package install
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/svcdev/svc/install/internal/shell"
 )
@@ -144,11 +142,7 @@ func OpenRCScript(s Spec) ([]byte, error) {
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
 	}
-	var b bytes.Buffer
-	if err := openrcTemplate.Execute(&b, d); err != nil {
-		return nil, fmt.Errorf("install: %s: openrc: %w", s.Name, err)
-	}
-	return b.Bytes(), nil
+	return renderOpenRC(d), nil
 }
 
 type openrcData struct {
@@ -161,65 +155,54 @@ type openrcData struct {
 	Env                                            []string
 }
 
-var openrcTemplate = template.Must(template.New("openrc").Parse(`#!/sbin/openrc-run
-# shellcheck shell=sh disable=SC2034,SC2016 # openrc-run reads the variables; $ stays literal
-# Written by svc install; the next install or uninstall replaces it.
-
-name={{.Name}}
-description={{.Description}}
-{{- if .Supervised}}
-supervisor=supervise-daemon
-respawn_delay={{.RespawnSec}}
-respawn_max={{.RespawnMax}}
-{{- else}}
-command_background=yes
-{{- end}}
-pidfile={{.PIDFile}}
-command={{.Command}}
-{{- if .User}}
-command_user={{.User}}
-{{- end}}
-
-# openrc-run evals command_args and directory: they name variables that
-# hold the values, so blanks, quotes and $ reach the service unchanged.
-{{range .Args}}{{.}}
-{{end -}}
-command_args={{.ArgRefs}}
-svc_dir={{.Dir}}
-directory='"$svc_dir"'
-
-extra_started_commands="reload"
-
-depend() {
-{{- if .Need}}
-	need {{.Need}}
-{{- end}}
-{{- if .After}}
-	after {{.After}}
-{{- end}}
-{{- if .Use}}
-	use {{.Use}}
-{{- end}}
-	:
+// renderOpenRC writes the script; every value in d is already quoted for
+// sh or is a safe word. Plain string building, for the reason renderSysV
+// gives.
+func renderOpenRC(d openrcData) []byte {
+	var b strings.Builder
+	b.WriteString("#!/sbin/openrc-run\n")
+	b.WriteString("# shellcheck shell=sh disable=SC2034,SC2016 # openrc-run reads the variables; $ stays literal\n")
+	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n\n")
+	b.WriteString("name=" + d.Name + "\ndescription=" + d.Description + "\n")
+	if d.Supervised {
+		b.WriteString("supervisor=supervise-daemon\n")
+		b.WriteString("respawn_delay=" + strconv.Itoa(d.RespawnSec) + "\n")
+		b.WriteString("respawn_max=" + strconv.Itoa(d.RespawnMax) + "\n")
+	} else {
+		b.WriteString("command_background=yes\n")
+	}
+	b.WriteString("pidfile=" + d.PIDFile + "\ncommand=" + d.Command + "\n")
+	if d.User != "" {
+		b.WriteString("command_user=" + d.User + "\n")
+	}
+	b.WriteString("\n# openrc-run evals command_args and directory: they name variables that\n")
+	b.WriteString("# hold the values, so blanks, quotes and $ reach the service unchanged.\n")
+	for _, a := range d.Args {
+		b.WriteString(a + "\n")
+	}
+	b.WriteString("command_args=" + d.ArgRefs + "\nsvc_dir=" + d.Dir + "\n")
+	b.WriteString("directory='\"$svc_dir\"'\n\nextra_started_commands=\"reload\"\n\ndepend() {\n")
+	for _, dep := range [...]struct{ word, names string }{{"need", d.Need}, {"after", d.After}, {"use", d.Use}} {
+		if dep.names != "" {
+			b.WriteString("\t" + dep.word + " " + dep.names + "\n")
+		}
+	}
+	b.WriteString("\t:\n}\n")
+	if len(d.Env) > 0 {
+		b.WriteString("\nstart_pre() {\n")
+		for _, e := range d.Env {
+			b.WriteString("\texport " + e + "\n")
+		}
+		b.WriteString("}\n")
+	}
+	b.WriteString("\nreload() {\n\tebegin \"Reloading ${name}\"\n")
+	if d.Supervised {
+		b.WriteString("\tsupervise-daemon \"${RC_SVCNAME}\" --signal HUP\n")
+	} else {
+		b.WriteString("\t# --stop with --signal only signals (dpkg's start-stop-daemon, which\n")
+		b.WriteString("\t# Debian's OpenRC uses, insists on --stop).\n")
+		b.WriteString("\tstart-stop-daemon --stop --signal HUP --pidfile \"${pidfile}\"\n")
+	}
+	b.WriteString("\teend $?\n}\n")
+	return []byte(b.String())
 }
-{{- if .Env}}
-
-start_pre() {
-{{- range .Env}}
-	export {{.}}
-{{- end}}
-}
-{{- end}}
-
-reload() {
-	ebegin "Reloading ${name}"
-{{- if .Supervised}}
-	supervise-daemon "${RC_SVCNAME}" --signal HUP
-{{- else}}
-	# --stop with --signal only signals (dpkg's start-stop-daemon, which
-	# Debian's OpenRC uses, insists on --stop).
-	start-stop-daemon --stop --signal HUP --pidfile "${pidfile}"
-{{- end}}
-	eend $?
-}
-`))
