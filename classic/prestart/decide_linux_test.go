@@ -88,7 +88,7 @@ func TestFlagsAsGo(t *testing.T) {
 	if len(usage) < 5 {
 		t.Fatalf("start --classic -h lists %d flags:\n%s", len(usage), res.stderr)
 	}
-	c := flags()
+	c := flags("start")
 	shown := map[string]bool{}
 	for _, m := range usage {
 		name, takesValue := m[1], m[2] != ""

@@ -66,15 +66,42 @@ func signalText(n int) string {
 	return C.GoString(C.svc_prestart_signal_text(C.int(n), &buf[0], C.int(len(buf))))
 }
 
-// flags are the C side's flags of `svc start --classic`: name -> takes a value.
-func flags() map[string]bool {
+// decideStop is the constructor's decision for `svc stop` argv.
+func decideStop(argv []string) (timeout time.Duration, pidfile string, ok bool) {
+	cargv, freeArgv := cStrings(argv)
+	defer freeArgv()
+	var pf *C.char
+	ns := C.svc_prestart_decide_stop(C.int(len(argv)), cargv, &pf)
+	if ns == 0 {
+		return 0, "", false
+	}
+	return time.Duration(ns), C.GoString(pf), true
+}
+
+// lockHolder is the C reading of one /proc/locks line.
+func lockHolder(line string, major, minor uint32, ino uint64) int {
+	cs := C.CString(line)
+	defer C.free(unsafe.Pointer(cs))
+	end := (*C.char)(unsafe.Add(unsafe.Pointer(cs), len(line)))
+	return int(C.svc_prestart_lock_holder(cs, end, C.uint(major), C.uint(minor), C.ulonglong(ino)))
+}
+
+// flags are the C side's flags of `svc CMD --classic` (start or stop):
+// name -> takes a value.
+func flags(cmd string) map[string]bool {
 	m := map[string]bool{}
+	bools := (**C.char)(unsafe.Pointer(&C.svc_prestart_bool_flags))
+	values := (**C.char)(unsafe.Pointer(&C.svc_prestart_value_flags))
+	if cmd == "stop" {
+		bools = (**C.char)(unsafe.Pointer(&C.svc_prestart_stop_bool_flags))
+		values = (**C.char)(unsafe.Pointer(&C.svc_prestart_stop_value_flags))
+	}
 	for _, set := range []struct {
 		list  **C.char
 		value bool
 	}{
-		{(**C.char)(unsafe.Pointer(&C.svc_prestart_bool_flags)), false},
-		{(**C.char)(unsafe.Pointer(&C.svc_prestart_value_flags)), true},
+		{bools, false},
+		{values, true},
 	} {
 		for p := set.list; *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
 			m[C.GoString(*p)] = set.value

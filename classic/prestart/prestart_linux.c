@@ -99,20 +99,14 @@ static int octal_mask(const char *s)
 	return *s != 0;
 }
 
-// svc_prestart_decide walks argv as package flag does and returns the
-// timeout only when Go would launch with these flags: anything Go would
-// refuse, or that L does not understand, is left to Go to report.
-long long svc_prestart_decide(int argc, char **argv, char **envp, const char **pidfile)
+// walk reads argv[2:] as package flag reads a FlagSet of bools and
+// values, and calls take for each value flag; it returns 0 at anything Go
+// would refuse (bad syntax, an unknown flag, -h, a missing value, a bad
+// bool or duration, an argument left over), or take's 0.
+static int walk(int argc, char **argv, const char *const *bools, const char *const *values,
+		int (*take)(const char *name, size_t n, const char *v))
 {
-	const char *umask = "022", *log = "", *dir = "/";
-	long long timeout = 30 * SVC_SEC, d = 0; // classic.DefaultTimeout
-	static char cwd[PATH_MAX];
-	*pidfile = "";
-	if (argc < 2 || strcmp(argv[1], "start") != 0 || !classic_asked(argc, argv))
-		return 0;
-	for (char **e = envp; e && *e; e++)
-		if (strncmp(*e, HANDOFF "=", sizeof HANDOFF) == 0)
-			return 0; // a middle or daemon of the re-exec path
+	long long d;
 	for (int i = 2; i < argc; i++) {
 		const char *name = flag_name(argv[i]), *v = NULL;
 		size_t n;
@@ -123,35 +117,107 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 		n = strcspn(name, "=");
 		if (name[n] == '=')
 			v = name + n + 1;
-		if (in(svc_prestart_bool_flags, name, n)) {
+		if (in(bools, name, n)) {
 			if (v && parse_bool(v) < 0)
 				return 0;
 			continue;
 		}
-		if (!in(svc_prestart_value_flags, name, n) || (!v && i + 1 == argc))
+		if (!in(values, name, n) || (!v && i + 1 == argc))
 			return 0; // -h, -help, unknown, or no value
 		if (!v)
 			v = argv[++i];
 		if (in(duration_flags, name, n) && svc_prestart_parse_duration(v, &d) < 0)
 			return 0;
-		if (n == 7 && memcmp(name, "timeout", 7) == 0)
-			timeout = d;
-		if (n == 7 && memcmp(name, "pidfile", 7) == 0)
-			*pidfile = v;
-		if (n == 5 && memcmp(name, "umask", 5) == 0)
-			umask = v;
-		if (n == 3 && memcmp(name, "log", 3) == 0)
-			log = v;
-		if (n == 5 && memcmp(name, "chdir", 5) == 0)
-			dir = v;
+		if (!take(name, n, v))
+			return 0;
 	}
-	if (**pidfile == 0 || !octal_mask(umask))
+	return 1;
+}
+
+#define IS(s) (n == sizeof(s) - 1 && memcmp(name, s, n) == 0)
+
+// What walk found for start (one launch per process, so static).
+static struct {
+	const char *umask, *log, *dir, *pidfile;
+	long long timeout;
+} start;
+
+static int take_start(const char *name, size_t n, const char *v)
+{
+	if (IS("timeout"))
+		svc_prestart_parse_duration(v, &start.timeout);
+	if (IS("pidfile"))
+		start.pidfile = v;
+	if (IS("umask"))
+		start.umask = v;
+	if (IS("log"))
+		start.log = v;
+	if (IS("chdir"))
+		start.dir = v;
+	return 1;
+}
+
+// svc_prestart_decide walks argv as package flag does and returns the
+// timeout only when Go would launch with these flags: anything Go would
+// refuse, or that L does not understand, is left to Go to report.
+long long svc_prestart_decide(int argc, char **argv, char **envp, const char **pidfile)
+{
+	static char cwd[PATH_MAX];
+	*pidfile = "";
+	if (argc < 2 || strcmp(argv[1], "start") != 0 || !classic_asked(argc, argv))
+		return 0;
+	for (char **e = envp; e && *e; e++)
+		if (strncmp(*e, HANDOFF "=", sizeof HANDOFF) == 0)
+			return 0; // a middle or daemon of the re-exec path
+	start.umask = "022", start.log = "", start.dir = "/", start.pidfile = "";
+	start.timeout = 30 * SVC_SEC; // classic.DefaultTimeout
+	if (!walk(argc, argv, svc_prestart_bool_flags, svc_prestart_value_flags, take_start))
+		return 0;
+	*pidfile = start.pidfile;
+	if (**pidfile == 0 || !octal_mask(start.umask))
 		return 0;
 	// Options.resolved makes relative paths absolute: Go must say why it
 	// cannot (the working directory was removed).
-	if ((**pidfile != '/' || (*log && *log != '/') || *dir != '/') && !getcwd(cwd, sizeof cwd))
+	if ((**pidfile != '/' || (*start.log && *start.log != '/') || *start.dir != '/') && !getcwd(cwd, sizeof cwd))
 		return 0;
-	return timeout > 0 ? timeout : 30 * SVC_SEC;
+	return start.timeout > 0 ? start.timeout : 30 * SVC_SEC;
+}
+
+// cli's stop flags, checked as the start ones are.
+const char *const svc_prestart_stop_bool_flags[] = {"classic", NULL};
+const char *const svc_prestart_stop_value_flags[] = {"pidfile", "timeout", NULL};
+
+static struct {
+	const char *pidfile;
+	long long timeout;
+} stop;
+
+static int take_stop(const char *name, size_t n, const char *v)
+{
+	if (IS("timeout"))
+		svc_prestart_parse_duration(v, &stop.timeout);
+	if (IS("pidfile"))
+		stop.pidfile = v;
+	return 1;
+}
+
+#undef IS
+
+// svc_prestart_decide_stop is svc_prestart_decide for `svc stop
+// --classic`: the timeout after SIGTERM (cli's default 10s for <= 0)
+// when Go would stop with these flags, else 0.
+long long svc_prestart_decide_stop(int argc, char **argv, const char **pidfile)
+{
+	*pidfile = "";
+	if (argc < 2 || strcmp(argv[1], "stop") != 0 || !classic_asked(argc, argv))
+		return 0;
+	stop.pidfile = "", stop.timeout = 10 * SVC_SEC; // cli.defaultStopTimeout
+	if (!walk(argc, argv, svc_prestart_stop_bool_flags, svc_prestart_stop_value_flags, take_stop))
+		return 0;
+	*pidfile = stop.pidfile;
+	if (**pidfile == 0)
+		return 0;
+	return stop.timeout > 0 ? stop.timeout : 10 * SVC_SEC; // classic.DefaultStopTimeout
 }
 
 // say writes one control line for M; 0 if L is gone.
@@ -302,6 +368,16 @@ static void middle(int ctl)
 	}
 }
 
+// std_open tells whether descriptors 0, 1 and 2 are open: if one is not,
+// a file we open would take its number and we would print into it.
+static int std_open(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return 0;
+	return 1;
+}
+
 static void close_all(int *fds, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -318,9 +394,8 @@ static void launch(long long timeout, const char *pidfile)
 	pid_t m;
 	// A closed standard descriptor would be taken by our sockets, and L
 	// would print into one: leave that to Go.
-	for (int fd = 0; fd < 3; fd++)
-		if (fcntl(fd, F_GETFD) < 0)
-			return;
+	if (!std_open())
+		return;
 	if ((fds[0] = notify_socket()) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds + 1) < 0)
 		return close_all(fds, 1);
 	if ((fds[3] = watch_signals(&old)) < -1)
@@ -347,5 +422,10 @@ __attribute__((constructor)) static void prestart(int argc, char **argv, char **
 	long long timeout = svc_prestart_decide(argc, argv, envp, &pidfile);
 	if (timeout > 0)
 		launch(timeout, pidfile);
+	if ((timeout = svc_prestart_decide_stop(argc, argv, &pidfile)) > 0 && std_open()) {
+		int rc = svc_prestart_stop(timeout, pidfile);
+		if (rc >= 0)
+			_exit(rc);
+	}
 }
 #endif

@@ -21,6 +21,21 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 extern const char *const svc_prestart_bool_flags[];
 extern const char *const svc_prestart_value_flags[];
 
+// The same for `svc stop --classic` (stop_linux.c): the timeout in ns and
+// the --pidfile when the constructor may try to stop, else 0.
+long long svc_prestart_decide_stop(int argc, char **argv, const char **pidfile);
+extern const char *const svc_prestart_stop_bool_flags[];
+extern const char *const svc_prestart_stop_value_flags[];
+
+// svc_prestart_stop stops pidfile's daemon as classic.Stop does when it
+// runs, prints what `svc stop` prints and returns the exit code; -1 when
+// it sent nothing and leaves the stop to Go.
+int svc_prestart_stop(long long timeout, const char *pidfile);
+
+// svc_prestart_lock_holder reads one /proc/locks line [l, end): the pid
+// of a granted exclusive FLOCK on (maj, min, ino), else 0.
+long long svc_prestart_lock_holder(const char *l, const char *end, unsigned maj, unsigned min, unsigned long long ino);
+
 // Go's reading and spelling (gotext_linux.c): time.ParseDuration and
 // strconv.Atoi (0, or -1 on error), time.Duration.String (ns >= 0),
 // syscall.Errno.Error and syscall.Signal.String.

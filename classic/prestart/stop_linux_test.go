@@ -1,0 +1,265 @@
+//go:build cgo
+
+package prestart
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+var decideStopCases = []struct {
+	args    string
+	timeout time.Duration
+	pidfile string
+}{
+	{args: "stop --classic --pidfile p", timeout: 10 * time.Second, pidfile: "p"},
+	{args: "stop -classic=true -pidfile=/run/x.pid --timeout 250ms", timeout: 250 * time.Millisecond, pidfile: "/run/x.pid"},
+	{args: "stop --classic --pidfile p --timeout 0", timeout: 10 * time.Second, pidfile: "p"},
+	{args: "stop --classic --pidfile p --timeout -1s", timeout: 10 * time.Second, pidfile: "p"},
+	{args: "stop --classic --pidfile a --pidfile b --", timeout: 10 * time.Second, pidfile: "b"},
+	{args: "stop --classic"},                            // Go: --classic needs --pidfile
+	{args: "stop --pidfile p"},                          // through the init system
+	{args: "stop --classic=false --pidfile p"},          // likewise
+	{args: "stop --classic --pidfile p --timeout soon"}, // usage error
+	{args: "stop --classic --pidfile p --timeout 10"},   // no unit: usage error
+	{args: "stop --classic --pidfile p -h"},
+	{args: "stop --classic --pidfile p --listen :1"}, // start's flag, not stop's
+	{args: "stop --classic --pidfile p now"},
+	{args: "stop --classic --pidfile p -- now"},
+	{args: "stop --classic --pidfile"},
+	{args: "start --classic --pidfile p"},
+	{args: "status --classic --pidfile p"},
+}
+
+func TestDecideStop(t *testing.T) {
+	for _, c := range decideStopCases {
+		argv := append([]string{"svc"}, strings.Fields(c.args)...)
+		timeout, pidfile, ok := decideStop(argv)
+		if ok != (c.timeout > 0) || timeout != c.timeout || pidfile != c.pidfile {
+			t.Errorf("svc %s: got %v %q (stop in C %v), want %v %q", c.args, timeout, pidfile, ok, c.timeout, c.pidfile)
+		}
+	}
+}
+
+// TestStopFlagsAsGo checks the C side's stop flags against those `svc stop
+// --classic -h` lists.
+func TestStopFlagsAsGo(t *testing.T) {
+	res := runSvc(t, svcBinary(t, true), "stop", "--classic", "-h")
+	if res.code != 0 {
+		t.Fatalf("stop --classic -h: %+v", res)
+	}
+	usage := regexp.MustCompile(`(?m)^  -(\S+)( \S+)?$`).FindAllStringSubmatch(res.stderr, -1)
+	c := flags("stop")
+	if len(usage) != len(c) {
+		t.Errorf("stop --classic -h lists %d flags, C knows %d (%v):\n%s", len(usage), len(c), c, res.stderr)
+	}
+	for _, m := range usage {
+		name, takesValue := m[1], m[2] != ""
+		if v, ok := c[name]; !ok || v != takesValue {
+			t.Errorf("flag -%s (takes a value: %v): C knows it %v, as taking a value %v", name, takesValue, ok, v)
+		}
+	}
+}
+
+func TestLockHolderLine(t *testing.T) {
+	const maj, min, ino = 0xfe, 0x01, 9986414
+	for _, c := range []struct {
+		line string
+		want int
+	}{
+		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01:9986414 0 EOF", 4242},
+		{"12: FLOCK ADVISORY WRITE 4242 fe:01:9986414 0 EOF", 4242},
+		{"FLOCK ADVISORY WRITE 4242 fe:01:9986414 0 EOF", 4242},
+		{"1: -> FLOCK  ADVISORY  WRITE 4242 fe:01:9986414 0 EOF", 0}, // waiting
+		{"1: FLOCK  ADVISORY  READ 4242 fe:01:9986414 0 EOF", 0},     // shared
+		{"1: POSIX  ADVISORY  WRITE 4242 fe:01:9986414 0 EOF", 0},
+		{"1: OFDLCK ADVISORY  WRITE -1 fe:01:9986414 0 EOF", 0},
+		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01:998641 0 EOF", 0},  // another inode
+		{"1: FLOCK  ADVISORY  WRITE 4242 fe:02:9986414 0 EOF", 0}, // another device
+		{"1: FLOCK  ADVISORY  WRITE 4242 0fe:001:9986414 0 EOF", 4242},
+		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01:9986414x 0 EOF", 0},
+		{"1: FLOCK  ADVISORY  WRITE 4242x fe:01:9986414 0 EOF", 0},
+		{"1: FLOCK  ADVISORY  WRITE 99999999999 fe:01:9986414 0 EOF", 0},
+		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01", 0},
+		{"1: FLOCK  ADVISORY  WRITE 4242", 0},
+		{"", 0},
+		{"1:", 0},
+	} {
+		if got := lockHolder(c.line, maj, min, ino); got != c.want {
+			t.Errorf("%q: holder %d, want %d", c.line, got, c.want)
+		}
+	}
+}
+
+// TestStopWithoutGo proves the cgo build stops a running daemon without
+// starting the Go runtime (which makes threads: clone), while the pure-Go
+// build does. Both print the same (TestSameAsGo).
+func TestStopWithoutGo(t *testing.T) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace not installed (apt-get install strace)")
+	}
+	for _, b := range []struct {
+		name string
+		cgo  bool
+	}{{"cgo", true}, {"purego", false}} {
+		t.Run(b.name, func(t *testing.T) {
+			dir := privateDir(t)
+			bin, pf := svcBinary(t, b.cgo), filepath.Join(dir, "svc.pid")
+			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+			trace := filepath.Join(dir, "trace")
+			r := runCmd(t, exec.Command(strace, "-f", "-qq", "-e", "trace=clone,clone3", "-o", trace, bin,
+				"stop", "--classic", "--pidfile", pf))
+			if r.code != 0 || r.stdout != "stopped (pid "+strconv.Itoa(pid)+")\n" {
+				t.Fatalf("stop: %+v", r)
+			}
+			out, err := os.ReadFile(trace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(out), "clone"); (n == 0) != b.cgo {
+				t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !b.cgo, out)
+			}
+		})
+	}
+}
+
+// stopScenarios extend TestSameAsGo's to `svc stop --classic`: each ends
+// with the stop under test, which both builds must report alike.
+var stopScenarios = []scenario{
+	{"stop running", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		if pidAlive(pid) {
+			t.Errorf("pid %d alive after stop", pid)
+		}
+		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
+			t.Errorf("pidfile after stop: %v, want it removed", err)
+		}
+		return r
+	}},
+	{"stop needs SIGKILL", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--shutdown-delay", "30s", "--listen", freeAddr(t)))
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf, "--timeout", "200ms")
+		if pidAlive(pid) {
+			t.Errorf("pid %d alive after stop", pid)
+		}
+		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
+			t.Errorf("pidfile of the killed daemon after stop: %v, want it removed", err)
+		}
+		return r
+	}},
+	{"stop stopped", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "stop", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"))
+	}},
+	{"stop stale", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+		syscall.Kill(pid, syscall.SIGKILL)
+		awaitGone(t, pid)
+		return runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+	}},
+	{"stop foreign pid", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		sleep := sleeper(t)
+		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		if !pidAlive(sleep) {
+			t.Errorf("the foreign pid %d was hit", sleep)
+		}
+		return r
+	}},
+	{"stop foreign lock holder", func(t *testing.T, bin, dir string) result {
+		// The file names a live process, but another one holds its lock.
+		pf := filepath.Join(dir, "svc.pid")
+		sleep := sleeper(t)
+		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
+		holder := exec.Command("flock", "-x", pf, "sleep", "300")
+		if err := holder.Start(); err != nil {
+			t.Skipf("flock(1): %v", err)
+		}
+		t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+		for deadline := time.Now().Add(10 * time.Second); !locked(pf) && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		if !pidAlive(sleep) || !pidAlive(holder.Process.Pid) {
+			t.Errorf("a foreign process was hit")
+		}
+		return r
+	}},
+	{"stop symlinked pidfile", func(t *testing.T, bin, dir string) result {
+		real, link := filepath.Join(dir, "real.pid"), filepath.Join(dir, "svc.pid")
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", real, "--listen", freeAddr(t)))
+		os.Symlink(real, link)
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", link)
+		if !pidAlive(pid) {
+			t.Errorf("stop through a symlink hit pid %d", pid)
+		}
+		stop(t, bin, real)
+		return r
+	}},
+	{"stop garbage pidfile", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		os.WriteFile(pf, []byte("+42\n"), 0o644)
+		return runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+	}},
+	{"stop stdout closed", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+		return runCmd(t, exec.Command("/bin/sh", "-c", `exec "$0" "$@" >&-`, bin, "stop", "--classic", "--pidfile", pf))
+	}},
+	{"stop bad timeout", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "stop", "--classic", "--pidfile", "p", "--timeout", "soon")
+	}},
+	{"stop extra argument", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "stop", "--classic", "--pidfile", "p", "now")
+	}},
+}
+
+func init() { scenarios = append(scenarios, stopScenarios...) }
+
+// sleeper is a live process that is not a daemon of ours.
+func sleeper(t *testing.T) int {
+	cmd := exec.Command("sleep", "300")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd.Process.Pid
+}
+
+// pidAlive: the process exists and has not exited (a zombie has).
+func pidAlive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
+}
+
+// locked tells whether someone holds path's exclusive flock.
+func locked(path string) bool {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB) != nil {
+		return true
+	}
+	unix.Flock(fd, unix.LOCK_UN)
+	return false
+}
