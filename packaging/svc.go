@@ -14,7 +14,7 @@ const (
 	Name       = "svc"
 	maintainer = "svc maintainers <maintainers@svcdev.invalid>"
 	homepage   = "https://github.com/svcdev/svc"
-	license    = "LicenseRef-svc-all-rights-reserved" // see the copyright file
+	license    = "MIT" // the copyright file has the text (DEP-5 calls it Expat)
 	summary    = "run one service binary correctly under every Unix init"
 )
 

@@ -1,0 +1,7 @@
+// Package bench measures svc against the tools operators use today:
+// start-stop-daemon (plain and --notify-await), daemonize(1), systemd
+// Type=simple units, and the floor of a bare fork+exec. `make bench` runs
+// TestBenchmarks (SVC_BENCH=1) under a prompt reaper and writes
+// BENCHMARKS.md. Contenders run interleaved, round by round, so drift in
+// the machine's speed hits them alike; figures are medians and ratios.
+package bench

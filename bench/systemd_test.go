@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcdev/svc/internal/systemdtest"
+	"github.com/svcdev/svc/systemd"
+)
+
+// systemdResult compares `systemctl start` of svc (Type=notify) with a
+// Type=simple unit of a trivial binary, inside a real systemd.
+type systemdResult struct {
+	svc, simple, own series
+	skipped          string
+}
+
+func (s *systemdResult) markdown() string {
+	if s.skipped != "" {
+		return "skipped: " + s.skipped + "\n"
+	}
+	target := s.simple.median() + s.own.median()
+	return "`systemctl start` timed inside the instance (`date +%s%N` around it), units stopped between rounds.\n\n" +
+		"| unit | median |\n|---|---:|\n" +
+		"| svc, Type=notify (`systemctl start` returns at READY=1) | " + ms(s.svc.median()) + " |\n" +
+		"| `sleep infinity`, Type=simple (returns once forked) | " + ms(s.simple.median()) + " |\n" +
+		"| svc's own start-up to READY=1, no systemd | " + ms(s.own.median()) + " |\n\n" +
+		"svc / (simple + own start-up): **" + ratio(s.svc.median(), target) + "**\n"
+}
+
+func benchSystemd(t *testing.T, b bins, rounds int) *systemdResult {
+	r := &systemdResult{}
+	if os.Getuid() != 0 {
+		r.skipped = "needs root to boot systemd"
+		return r
+	}
+	r.own = ownStartup(t, b.svc, rounds)
+	ok := t.Run("systemd", func(t *testing.T) {
+		m := systemdtest.Boot(t, systemdtest.Bind(filepath.Dir(b.svc)))
+		writeUnit(t, m, "bsvc.service", systemd.Service{
+			Description: "svc under bench", Type: "notify",
+			ExecStart: []string{b.svc, "run", "--listen", "127.0.0.1:8080"},
+		})
+		writeUnit(t, m, "bsimple.service", systemd.Service{
+			Description: "trivial", ExecStart: []string{"/usr/bin/sleep", "infinity"},
+		})
+		ctx := context.Background()
+		if _, err := m.Run(ctx, "systemctl", "daemon-reload"); err != nil {
+			t.Fatal(err)
+		}
+		script := fmt.Sprintf(`for i in $(seq %d); do
+  for u in bsvc bsimple; do
+    t0=$(date +%%s%%N); systemctl start $u; t1=$(date +%%s%%N)
+    echo "$u $((t1 - t0))"; systemctl stop $u
+  done
+done`, rounds)
+		out, err := m.Run(ctx, "sh", "-c", script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			f := strings.Fields(l)
+			ns, _ := strconv.ParseInt(f[1], 10, 64)
+			if f[0] == "bsvc" {
+				r.svc.add(time.Duration(ns))
+			} else {
+				r.simple.add(time.Duration(ns))
+			}
+		}
+	})
+	if !ok || len(r.svc.samples) == 0 {
+		r.skipped = "the systemd instance did not run (see the test log)"
+	}
+	return r
+}
+
+func writeUnit(t *testing.T, m *systemdtest.Machine, name string, s systemd.Service) {
+	u, err := s.Unit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := u.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WriteFile("/etc/systemd/system/"+name, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ownStartup times `svc run` from spawn to its READY=1 on a notify socket
+// of ours: svc's start-up with no manager in between.
+func ownStartup(t *testing.T, bin string, rounds int) series {
+	s := series{name: "svc run to READY=1"}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	buf := make([]byte, 4096)
+	for i := 0; i < rounds; i++ {
+		cmd := exec.Command(bin, "run", "--listen", freeAddr(t))
+		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			n, err := conn.Read(buf)
+			if err != nil {
+				t.Fatalf("waiting for READY=1: %v", err)
+			}
+			if strings.Contains("\n"+string(buf[:n])+"\n", "\nREADY=1\n") {
+				break
+			}
+		}
+		s.add(time.Since(t0))
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	return s
+}
