@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcdev/svc/internal/proctest"
 )
 
 // series collects the samples of one contender.
@@ -62,7 +63,7 @@ func newInstance(t testing.TB) instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return instance{dir: dir, addr: freeAddr(t), pidfile: filepath.Join(dir, "svc.pid")}
+	return instance{dir: dir, addr: proctest.FreeAddr(t), pidfile: filepath.Join(dir, "svc.pid")}
 }
 
 var root string
@@ -78,15 +79,6 @@ func benchRoot(t testing.TB) string {
 		root = d
 	}
 	return root
-}
-
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 var client = &http.Client{Timeout: 200 * time.Millisecond}

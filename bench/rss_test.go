@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcdev/svc/internal/proctest"
 )
 
 // rssResult is idle memory in KiB (VmRSS, and its anonymous and
@@ -111,7 +113,7 @@ func benchRSS(t *testing.T, b bins, n int) []*rssResult {
 		run(t, c.stop(inst)...)
 	}
 	bare := func(bin string, r *rssResult) {
-		addr := freeAddr(t)
+		addr := proctest.FreeAddr(t)
 		cmd := exec.Command(bin, addr)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

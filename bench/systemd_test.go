@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcdev/svc/internal/proctest"
 	"github.com/svcdev/svc/internal/systemdtest"
 	"github.com/svcdev/svc/systemd"
 )
@@ -110,7 +111,7 @@ func ownStartup(t *testing.T, bin string, rounds int) series {
 	defer conn.Close()
 	buf := make([]byte, 4096)
 	for i := 0; i < rounds; i++ {
-		cmd := exec.Command(bin, "run", "--listen", freeAddr(t))
+		cmd := exec.Command(bin, "run", "--listen", proctest.FreeAddr(t))
 		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
 		t0 := time.Now()
 		if err := cmd.Start(); err != nil {

@@ -7,14 +7,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/svcdev/svc/internal/proctest"
 )
 
 // launchHelper runs Daemonize as the launcher, the daemon being this test
@@ -174,26 +173,7 @@ func assertCleanedUp(t *testing.T, pid int, pidfile string) {
 // late).
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	fd, err := unix.PidfdOpen(pid, 0)
-	if errors.Is(err, unix.ESRCH) {
-		return
+	if !proctest.WaitGone(pid, 10*time.Second) {
+		t.Fatalf("pid %d still alive (%v)", pid, proctest.State(pid))
 	}
-	if err != nil {
-		t.Fatalf("pidfd_open %d: %v", pid, err)
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	if err := poll(fds, 10*time.Second); err != nil || fds[0].Revents == 0 {
-		t.Fatalf("pid %d still alive (%v)", pid, procState(pid))
-	}
-}
-
-// procState is the state letter in /proc/PID/stat, "" if there is none.
-func procState(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return f[0]
 }

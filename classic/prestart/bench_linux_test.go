@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcdev/svc/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +39,7 @@ func contenders(b *testing.B, dir string) []*contender {
 		cs = append(cs, &contender{
 			name: s.name,
 			start: []string{startStopDaemon, "--start", "--background", "--notify-await", "--make-pidfile",
-				"--pidfile", pf, "--exec", s.bin, "--", "run", "--listen", freeAddr(b)},
+				"--pidfile", pf, "--exec", s.bin, "--", "run", "--listen", proctest.FreeAddr(b)},
 			stop: []string{startStopDaemon, "--stop", "--pidfile", pf, "--exec", s.bin, "--retry", "TERM/5", "--remove-pidfile"},
 		})
 	}
@@ -49,7 +50,7 @@ func svcContender(b *testing.B, name, bin, dir string) *contender {
 	pf := filepath.Join(dir, name+".pid")
 	return &contender{
 		name:  name,
-		start: []string{bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(b)},
+		start: []string{bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(b)},
 		stop:  []string{bin, "stop", "--classic", "--pidfile", pf},
 	}
 }

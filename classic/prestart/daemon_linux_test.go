@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcdev/svc/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,7 +28,7 @@ func TestDaemonSetUp(t *testing.T) {
 		cgo  bool
 	}{{"cgo", true}, {"purego", false}} {
 		t.Run(b.name, func(t *testing.T) {
-			bin, dir, addr := svcBinary(t, b.cgo), privateDir(t), freeAddr(t)
+			bin, dir, addr := svcBinary(t, b.cgo), privateDir(t), proctest.FreeAddr(t)
 			pf, leakPath := filepath.Join(dir, "svc.pid"), filepath.Join(dir, "leaked")
 			leak, err := os.Create(leakPath)
 			if err != nil {

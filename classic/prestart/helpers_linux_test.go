@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/svcdev/svc/internal/proctest"
 )
 
 // The binaries under test: cmd/svc built with cgo (this package's
@@ -116,16 +115,6 @@ func startedPID(t testing.TB, r result) int {
 	return pid
 }
 
-// freeAddr is a loopback address nobody listens on at the moment.
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // privateDir is a directory a pidfile may live in (not world-writable).
 func privateDir(t testing.TB) string {
 	d := t.TempDir()
@@ -138,21 +127,8 @@ func privateDir(t testing.TB) string {
 // awaitGone waits until pid has exited (a zombie counts: PID 1 here reaps late).
 func awaitGone(t testing.TB, pid int) {
 	t.Helper()
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return // already reaped
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, 10_000)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if n != 1 {
-			t.Fatalf("pid %d still alive after 10s (%v)", pid, err)
-		}
-		return
+	if !proctest.WaitGone(pid, 10*time.Second) {
+		t.Fatalf("pid %d still alive after 10s", pid)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/svcdev/svc/internal/proctest"
 )
 
 // scenario drives `svc start --classic` one way with bin, in dir, cleans
@@ -22,7 +24,7 @@ type scenario struct {
 var scenarios = []scenario{
 	{"started", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t))
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t))
 		if pid := startedPID(t, r); awaitPIDFile(t, pf) != pid {
 			t.Errorf("pidfile does not name pid %d", pid)
 		}
@@ -30,29 +32,29 @@ var scenarios = []scenario{
 		return r
 	}},
 	{"already running", func(t *testing.T, bin, dir string) result {
-		pf, addr := filepath.Join(dir, "svc.pid"), freeAddr(t)
+		pf, addr := filepath.Join(dir, "svc.pid"), proctest.FreeAddr(t)
 		startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", addr))
 		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", addr)
 		stop(t, bin, pf)
 		return r
 	}},
 	{"pidfile directory missing", func(t *testing.T, bin, dir string) result {
-		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "no", "svc.pid"), "--listen", freeAddr(t))
+		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "no", "svc.pid"), "--listen", proctest.FreeAddr(t))
 	}},
 	{"log unopenable", func(t *testing.T, bin, dir string) result {
 		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"),
-			"--log", filepath.Join(dir, "no", "svc.log"), "--listen", freeAddr(t))
+			"--log", filepath.Join(dir, "no", "svc.log"), "--listen", proctest.FreeAddr(t))
 	}},
 	{"unknown user", func(t *testing.T, bin, dir string) result {
 		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"),
-			"--user", "no-such-user-svc", "--listen", freeAddr(t))
+			"--user", "no-such-user-svc", "--listen", proctest.FreeAddr(t))
 	}},
 	{"address in use", func(t *testing.T, bin, dir string) result {
 		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--listen", busyAddr(t))
 	}},
 	{"timeout", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--timeout", "0.2s", "--listen", freeAddr(t))
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--timeout", "0.2s", "--listen", proctest.FreeAddr(t))
 		if _, err := os.Stat(pf); !os.IsNotExist(err) {
 			t.Errorf("pidfile after the timeout: %v, want it removed", err)
 		}
@@ -60,7 +62,7 @@ var scenarios = []scenario{
 	}},
 	{"interrupted", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", freeAddr(t))
+		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", proctest.FreeAddr(t))
 		done := make(chan result, 1)
 		go func() { done <- runCmd(t, cmd) }()
 		awaitPIDFile(t, pf)
@@ -73,7 +75,7 @@ var scenarios = []scenario{
 	}},
 	{"daemon killed", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", freeAddr(t))
+		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", proctest.FreeAddr(t))
 		done := make(chan result, 1)
 		go func() { done <- runCmd(t, cmd) }()
 		syscall.Kill(awaitPIDFile(t, pf), syscall.SIGKILL)
@@ -82,7 +84,7 @@ var scenarios = []scenario{
 	{"stdout closed", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
 		r := runCmd(t, exec.Command("/bin/sh", "-c", `exec "$0" "$@" >&-`,
-			bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+			bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
 		if r.code == 0 {
 			stop(t, bin, pf)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcdev/svc/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
@@ -115,7 +116,7 @@ func TestStopWithoutGo(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			dir := privateDir(t)
 			bin, pf := svcBinary(t, b.cgo), filepath.Join(dir, "svc.pid")
-			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
 			trace := filepath.Join(dir, "trace")
 			r := runCmd(t, exec.Command(strace, "-f", "-qq", "-e", "trace=clone,clone3", "-o", trace, bin,
 				"stop", "--classic", "--pidfile", pf))
@@ -138,9 +139,9 @@ func TestStopWithoutGo(t *testing.T) {
 var stopScenarios = []scenario{
 	{"stop running", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
-		if pidAlive(pid) {
+		if proctest.Alive(pid) {
 			t.Errorf("pid %d alive after stop", pid)
 		}
 		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
@@ -150,9 +151,9 @@ var stopScenarios = []scenario{
 	}},
 	{"stop needs SIGKILL", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--shutdown-delay", "30s", "--listen", freeAddr(t)))
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--shutdown-delay", "30s", "--listen", proctest.FreeAddr(t)))
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf, "--timeout", "200ms")
-		if pidAlive(pid) {
+		if proctest.Alive(pid) {
 			t.Errorf("pid %d alive after stop", pid)
 		}
 		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
@@ -165,7 +166,7 @@ var stopScenarios = []scenario{
 	}},
 	{"stop stale", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
 		syscall.Kill(pid, syscall.SIGKILL)
 		awaitGone(t, pid)
 		return runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
@@ -175,7 +176,7 @@ var stopScenarios = []scenario{
 		sleep := sleeper(t)
 		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
-		if !pidAlive(sleep) {
+		if !proctest.Alive(sleep) {
 			t.Errorf("the foreign pid %d was hit", sleep)
 		}
 		return r
@@ -194,17 +195,17 @@ var stopScenarios = []scenario{
 			time.Sleep(time.Millisecond)
 		}
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
-		if !pidAlive(sleep) || !pidAlive(holder.Process.Pid) {
+		if !proctest.Alive(sleep) || !proctest.Alive(holder.Process.Pid) {
 			t.Errorf("a foreign process was hit")
 		}
 		return r
 	}},
 	{"stop symlinked pidfile", func(t *testing.T, bin, dir string) result {
 		real, link := filepath.Join(dir, "real.pid"), filepath.Join(dir, "svc.pid")
-		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", real, "--listen", freeAddr(t)))
+		pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", real, "--listen", proctest.FreeAddr(t)))
 		os.Symlink(real, link)
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", link)
-		if !pidAlive(pid) {
+		if !proctest.Alive(pid) {
 			t.Errorf("stop through a symlink hit pid %d", pid)
 		}
 		stop(t, bin, real)
@@ -217,7 +218,7 @@ var stopScenarios = []scenario{
 	}},
 	{"stop stdout closed", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", freeAddr(t)))
+		startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
 		return runCmd(t, exec.Command("/bin/sh", "-c", `exec "$0" "$@" >&-`, bin, "stop", "--classic", "--pidfile", pf))
 	}},
 	{"stop bad timeout", func(t *testing.T, bin, dir string) result {
@@ -238,16 +239,6 @@ func sleeper(t *testing.T) int {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	return cmd.Process.Pid
-}
-
-// pidAlive: the process exists and has not exited (a zombie has).
-func pidAlive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && i+2 < len(b) && b[i+2] != 'Z' && b[i+2] != 'X'
 }
 
 // locked tells whether someone holds path's exclusive flock.

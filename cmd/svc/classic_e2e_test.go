@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcdev/svc/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
@@ -112,7 +113,7 @@ func newScene(t *testing.T, v *variant) *scene {
 	// The service may run as nobody (--user): it must reach its log.
 	os.Chmod(filepath.Dir(dir), 0o755)
 	os.Chmod(dir, 0o755)
-	s := &scene{t: t, v: v, dir: dir, pidfile: filepath.Join(dir, "svc.pid"), log: filepath.Join(dir, "svc.log"), addr: freeAddr(t)}
+	s := &scene{t: t, v: v, dir: dir, pidfile: filepath.Join(dir, "svc.pid"), log: filepath.Join(dir, "svc.log"), addr: proctest.FreeAddr(t)}
 	t.Cleanup(s.cleanup)
 	return s
 }
@@ -122,7 +123,7 @@ func newScene(t *testing.T, v *variant) *scene {
 func (s *scene) cleanup() {
 	s.svc("stop", "--classic", "--pidfile", s.pidfile, "--timeout", "5s")
 	for _, pid := range liveProcs(s.pidfile) {
-		if !waitGone(pid, 10*time.Second) {
+		if !proctest.WaitGone(pid, 10*time.Second) {
 			s.t.Errorf("pid %d (%s) left behind; killing it", pid, cmdline(pid))
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
@@ -211,7 +212,7 @@ func (s *scene) noPIDFile() {
 func (s *scene) noneLeft() {
 	s.t.Helper()
 	for _, pid := range liveProcs(s.pidfile) {
-		if !waitGone(pid, 10*time.Second) {
+		if !proctest.WaitGone(pid, 10*time.Second) {
 			s.t.Errorf("pid %d (%s) still alive", pid, cmdline(pid))
 		}
 	}
@@ -257,31 +258,6 @@ func (s *scene) awaitReloads(n int64) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// waitGone waits on a pidfd for pid to exit; a zombie has exited.
-func waitGone(pid int, d time.Duration) bool {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return errors.Is(err, unix.ESRCH)
-	}
-	defer unix.Close(fd)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	for {
-		_, err := unix.Poll(fds, int(d/time.Millisecond))
-		if !errors.Is(err, unix.EINTR) {
-			return err == nil && fds[0].Revents != 0
-		}
-	}
-}
-
 // liveProcs lists the live (not zombie) processes, other than us, whose
 // command line holds marker.
 func liveProcs(marker string) []int {
@@ -292,7 +268,7 @@ func liveProcs(marker string) []int {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if strings.Contains(cmdline(pid), marker) && procState(pid) != "Z" && procState(pid) != "" {
+		if strings.Contains(cmdline(pid), marker) && proctest.State(pid) != "Z" && proctest.State(pid) != "" {
 			pids = append(pids, pid)
 		}
 	}
@@ -314,13 +290,6 @@ func procStat(pid int) []string {
 		return nil
 	}
 	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-}
-
-func procState(pid int) string {
-	if f := procStat(pid); len(f) > 0 {
-		return f[0]
-	}
-	return ""
 }
 
 func procStatus(t *testing.T, pid int) map[string]string {
@@ -692,11 +661,11 @@ func TestClassicConcurrentStarts(t *testing.T) {
 		// The losers' middle processes may still be on their way out.
 		daemon := s.pidInFile()
 		for _, pid := range liveProcs(s.pidfile) {
-			if pid != daemon && !waitGone(pid, 10*time.Second) {
+			if pid != daemon && !proctest.WaitGone(pid, 10*time.Second) {
 				t.Errorf("pid %d (%s) lives besides the daemon %d", pid, cmdline(pid), daemon)
 			}
 		}
-		if procState(daemon) == "" || procState(daemon) == "Z" {
+		if proctest.State(daemon) == "" || proctest.State(daemon) == "Z" {
 			t.Errorf("the daemon %d in the pidfile is not alive", daemon)
 		}
 	})
@@ -708,7 +677,7 @@ func TestClassicStalePIDFile(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *scene) {
 		pid := s.start()
 		syscall.Kill(pid, syscall.SIGKILL)
-		if !waitGone(pid, 10*time.Second) {
+		if !proctest.WaitGone(pid, 10*time.Second) {
 			t.Fatalf("pid %d survived SIGKILL", pid)
 		}
 		if r := s.svc("status", "--classic", "--pidfile", s.pidfile); r.code != 1 {
@@ -740,11 +709,11 @@ func TestClassicForeignPID(t *testing.T) {
 			t.Errorf("stop: %v; want 0 (not running)", r)
 		}
 		pid := s.start()
-		if r := s.svc("stop", "--classic", "--pidfile", s.pidfile); r.code != 0 || !waitGone(pid, 10*time.Second) {
+		if r := s.svc("stop", "--classic", "--pidfile", s.pidfile); r.code != 0 || !proctest.WaitGone(pid, 10*time.Second) {
 			t.Errorf("stop: %v", r)
 		}
-		if procState(foreign) != "S" && procState(foreign) != "R" {
-			t.Errorf("the foreign sleep (pid %d) was hit: state %q", foreign, procState(foreign))
+		if proctest.State(foreign) != "S" && proctest.State(foreign) != "R" {
+			t.Errorf("the foreign sleep (pid %d) was hit: state %q", foreign, proctest.State(foreign))
 		}
 	})
 }
@@ -763,7 +732,7 @@ func TestClassicLifecycle(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("stop: %v", r)
 			}
-			if !waitGone(pid, 10*time.Second) {
+			if !proctest.WaitGone(pid, 10*time.Second) {
 				t.Errorf("stop returned, pid %d lives", pid)
 			}
 			s.noPIDFile()
@@ -780,7 +749,7 @@ func TestClassicLifecycle(t *testing.T) {
 		pid = s.start("--log", s.log)
 		r := s.svc(append([]string{"restart"}, s.startArgs("--log", s.log)[1:]...)...)
 		again := s.started(r)
-		if again == pid || !waitGone(pid, 10*time.Second) {
+		if again == pid || !proctest.WaitGone(pid, 10*time.Second) {
 			t.Errorf("restart: old pid %d, new %d; want a new daemon and the old gone", pid, again)
 		}
 		if r := s.svc("reload", "--classic", "--pidfile", s.pidfile); r.code != 0 || r.stdout != fmt.Sprintf("reloaded (pid %d)\n", again) {
