@@ -104,8 +104,14 @@ func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
-// fail prints err as "svc CMD: err" and returns exitFail.
+// fail prints err as "svc CMD: err" and returns exitFail. The prefix
+// package install puts on its errors goes from install's and uninstall's,
+// where it only repeats the command ("svc install: install: ...").
 func fail(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "svc %s: %s\n", cmd, strings.TrimPrefix(err.Error(), "svc: "))
+	msg := strings.TrimPrefix(err.Error(), "svc: ")
+	if cmd == "install" || cmd == "uninstall" {
+		msg = strings.TrimPrefix(msg, "install: ")
+	}
+	fmt.Fprintf(stderr, "svc %s: %s\n", cmd, msg)
 	return exitFail
 }
