@@ -1,7 +1,8 @@
-// Package prestart is the fast path of `svc start --classic` for cgo
-// builds on Linux: the launcher and the middle process of package
-// classic's launch protocol, done in C in an ELF constructor that runs
-// before the Go runtime starts (the technique of runc's nsexec).
+// Package prestart is the fast path of `svc start --classic` and `svc
+// stop --classic` for cgo builds on Linux: the launcher and the middle
+// process of package classic's launch protocol, and the stop, done in C
+// in an ELF constructor that runs before the Go runtime starts (the
+// technique of runc's nsexec).
 //
 // Every Go process start costs several milliseconds (runtime and package
 // init of a binary that links net/http). The pure-Go launch pays three:
@@ -23,17 +24,27 @@
 // SVC_CLASSIC_HANDOFF="daemon:<address>", which classic consumes as in
 // the re-exec path.
 //
-// The C is in three files: prestart_linux.c (the constructor, argv as
-// cli's start reads it, the forks, M and D's set-up), launcher_linux.c
-// (L's wait and report, after classic/launch_linux.go) and gotext_linux.c
-// (Go's reading and spelling of durations, numbers, errnos and signals,
-// which the tests compare against Go's own). TestSameAsGo runs the same
-// scenarios through a cgo and a pure-Go build of cmd/svc and compares
+// `svc stop --classic` is done there too when the pidfile names a running
+// daemon (stop_linux.c): the same identity as package classic's (the sole
+// holder of the pidfile's exclusive flock in /proc/locks, alive), pinned
+// by a pidfd and checked again before SIGTERM, then a wait on the pidfd,
+// SIGKILL after --timeout and removal of a stale pidfile. Any other state
+// (stopped, stale, foreign, a symlink, an error) returns to Go before a
+// signal is sent, and Go looks again and reports. A stop then costs no Go
+// start at all.
+//
+// The C is in four files: prestart_linux.c (the constructor, argv as
+// cli's start and stop read it, the forks, M and D's set-up),
+// launcher_linux.c (L's wait and report, after classic/launch_linux.go),
+// stop_linux.c (after classic/stop_flock.go and state_linux.go) and
+// gotext_linux.c (Go's reading and spelling of durations, numbers, errnos
+// and signals, which the tests compare against Go's own). TestSameAsGo
+// runs the same scenarios through a cgo and a pure-Go build of cmd/svc and compares
 // what they print; BenchmarkStartReadyInterleaved measures both against
 // start-stop-daemon.
 //
 // Import it for its side effect, from the main package of a program whose
-// `start` subcommand is svc's (cmd/svc):
+// `start` and `stop` subcommands are svc's (cmd/svc):
 //
 //	import _ "github.com/svcdev/svc/classic/prestart"
 //
