@@ -104,6 +104,28 @@ func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
+// parsePidfile parses the flags of `svc CMD --classic --pidfile P` (stop,
+// status, reload): --classic described by what, --pidfile, and those more
+// adds. ok is false when the caller must return code: exitOK after -h,
+// exitUsage on a usage error or a missing --pidfile.
+func parsePidfile(cmd, what string, args []string, stderr io.Writer, more func(*flag.FlagSet)) (pidfile string, code int, ok bool) {
+	var classic bool
+	fs := newFlags(cmd, stderr)
+	fs.BoolVar(&classic, "classic", false, what)
+	fs.StringVar(&pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
+	if more != nil {
+		more(fs)
+	}
+	if code, ok := parse(fs, args); !ok {
+		return "", code, false
+	}
+	if pidfile == "" {
+		fmt.Fprintf(stderr, "svc %s: --classic needs --pidfile\n", cmd)
+		return "", exitUsage, false
+	}
+	return pidfile, 0, true
+}
+
 // fail prints err as "svc CMD: err" and returns exitFail. The prefix
 // package install puts on its errors goes from install's and uninstall's,
 // where it only repeats the command ("svc install: install: ...").

@@ -16,21 +16,11 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !classicAsked(args) {
 		return initCommand(ctx, "status", args, stdout, stderr)
 	}
-	var f struct {
-		classic bool
-		pidfile string
-	}
-	fs := newFlags("status", stderr)
-	fs.BoolVar(&f.classic, "classic", false, "report on the classic daemon by its pidfile")
-	fs.StringVar(&f.pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
-	if _, ok := parse(fs, args); !ok {
+	pidfile, _, ok := parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, nil)
+	if !ok {
 		return lsbUnknown
 	}
-	if f.pidfile == "" {
-		fmt.Fprintln(stderr, "svc status: --classic needs --pidfile")
-		return lsbUnknown
-	}
-	info := classic.Inspect(f.pidfile)
+	info := classic.Inspect(pidfile)
 	switch info.State {
 	case classic.Running:
 		fmt.Fprintf(stdout, "running (pid %d)\n", info.PID)

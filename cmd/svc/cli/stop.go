@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -16,23 +17,14 @@ func cmdStop(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !classicAsked(args) {
 		return initCommand(ctx, "stop", args, stdout, stderr)
 	}
-	var f struct {
-		classic bool
-		pidfile string
-		timeout time.Duration
-	}
-	fs := newFlags("stop", stderr)
-	fs.BoolVar(&f.classic, "classic", false, "stop the classic daemon by its pidfile")
-	fs.StringVar(&f.pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
-	fs.DurationVar(&f.timeout, "timeout", defaultStopTimeout, "wait this long after SIGTERM, then SIGKILL")
-	if code, ok := parse(fs, args); !ok {
+	timeout := defaultStopTimeout
+	pidfile, code, ok := parsePidfile("stop", "stop the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&timeout, "timeout", defaultStopTimeout, "wait this long after SIGTERM, then SIGKILL")
+	})
+	if !ok {
 		return code
 	}
-	if f.pidfile == "" {
-		fmt.Fprintln(stderr, "svc stop: --classic needs --pidfile")
-		return exitUsage
-	}
-	return stopClassic(ctx, "stop", f.pidfile, f.timeout, stdout, stderr)
+	return stopClassic(ctx, "stop", pidfile, timeout, stdout, stderr)
 }
 
 // stopClassic stops the daemon holding pidfile; stopping a stopped one
