@@ -71,26 +71,6 @@ func fileSize(t testing.TB, path string) int64 {
 	return st.Size()
 }
 
-// processesMentioning counts live processes whose command line holds s
-// (the instance's unique directory), zombies excluded.
-func processesMentioning(s string) int {
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || len(cmd) == 0 {
-			continue
-		}
-		if strings.Contains(string(cmd), s) {
-			n++
-		}
-	}
-	return n
-}
-
 // benchRSS measures, n times each, interleaved, one second after ready:
 // the svc daemon (cgo and pure-Go builds, started by svc start --classic)
 // and a bare net/http server built the same two ways.
@@ -109,7 +89,7 @@ func benchRSS(t *testing.T, b bins, n int) []*rssResult {
 		pid := readPID(t, inst.pidfile)
 		time.Sleep(time.Second)
 		r.sample(t, pid)
-		r.beside = append(r.beside, processesMentioning(inst.dir)-1)
+		r.beside = append(r.beside, len(proctest.Live(inst.dir))-1)
 		run(t, c.stop(inst)...)
 	}
 	bare := func(bin string, r *rssResult) {

@@ -3,7 +3,6 @@
 package classic
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/svcdev/svc/internal/proctest"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,14 +41,17 @@ func TestDaemonSetUp(t *testing.T) {
 	l := launchMasked(t, o)
 	pid := l.PID
 
-	stat := procStat(t, pid)
+	stat := proctest.Stat(pid)
+	if len(stat) < 8 {
+		t.Fatalf("/proc/%d/stat: %q", pid, stat)
+	}
 	if sid, _ := strconv.Atoi(stat[6-3]); sid == pid || sid == 0 {
 		t.Errorf("session id %d: the daemon must not lead a session", sid)
 	}
 	if stat[7-3] != "0" {
 		t.Errorf("tty_nr %s, want no controlling terminal", stat[7-3])
 	}
-	st := procStatus(t, pid)
+	st := proctest.Status(t, pid)
 	if ppid, _ := strconv.Atoi(st["PPid"]); ppid == os.Getpid() {
 		t.Errorf("parent is the launcher")
 	}
@@ -60,10 +63,10 @@ func TestDaemonSetUp(t *testing.T) {
 	if st["Umask"] != "0027" {
 		t.Errorf("Umask: %s, want 0027", st["Umask"])
 	}
-	if cwd, _ := os.Readlink(procPath(pid, "cwd")); cwd != work {
+	if cwd, _ := os.Readlink(proctest.Path(pid, "cwd")); cwd != work {
 		t.Errorf("cwd %q, want %q", cwd, work)
 	}
-	fds := procFDs(t, pid)
+	fds := proctest.FDs(t, pid)
 	want := map[int]string{0: "/dev/null", 1: o.LogFile, 2: o.LogFile}
 	for fd, target := range want {
 		if fds[fd] != target {
@@ -75,7 +78,7 @@ func TestDaemonSetUp(t *testing.T) {
 			t.Errorf("fd %d is %q: not the daemon's own", fd, target)
 		}
 	}
-	env, err := os.ReadFile(procPath(pid, "environ"))
+	env, err := os.ReadFile(proctest.Path(pid, "environ"))
 	if err != nil || bytes.Contains(env, []byte(HandoffEnv)) {
 		t.Errorf("environ holds %s (%v)", HandoffEnv, err)
 	}
@@ -107,13 +110,13 @@ func TestDaemonDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := procStatus(t, l.PID); st["Umask"] != "0022" {
+	if st := proctest.Status(t, l.PID); st["Umask"] != "0022" {
 		t.Errorf("Umask: %s, want 0022", st["Umask"])
 	}
-	if cwd, _ := os.Readlink(procPath(l.PID, "cwd")); cwd != "/" {
+	if cwd, _ := os.Readlink(proctest.Path(l.PID, "cwd")); cwd != "/" {
 		t.Errorf("cwd %q, want /", cwd)
 	}
-	fds := procFDs(t, l.PID)
+	fds := proctest.FDs(t, l.PID)
 	for fd := range 3 {
 		if fds[fd] != "/dev/null" {
 			t.Errorf("fd %d is %q, want /dev/null", fd, fds[fd])
@@ -138,7 +141,7 @@ func TestDaemonDropsPrivileges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := procStatus(t, l.PID)
+	st := proctest.Status(t, l.PID)
 	if want := strings.Repeat(u.Uid+"\t", 3) + u.Uid; st["Uid"] != want {
 		t.Errorf("Uid: %q, want %q", st["Uid"], want)
 	}
@@ -189,49 +192,8 @@ func daemonsOwnFD(pid, fd int, target, pidfile string) bool {
 	switch {
 	case strings.HasPrefix(target, "socket:"), strings.HasPrefix(target, "anon_inode:"), strings.HasPrefix(target, "/sys/fs/cgroup/"):
 		return true
-	case unix.Stat(procPath(pid, "fd/"+strconv.Itoa(fd)), &a) == nil && unix.Stat(pidfile, &b) == nil:
+	case unix.Stat(proctest.Path(pid, "fd/"+strconv.Itoa(fd)), &a) == nil && unix.Stat(pidfile, &b) == nil:
 		return a.Dev == b.Dev && a.Ino == b.Ino
 	}
 	return false
-}
-
-func procPath(pid int, name string) string { return "/proc/" + strconv.Itoa(pid) + "/" + name }
-
-// procStat returns /proc/PID/stat's fields from field 3 (state) on.
-func procStat(t *testing.T, pid int) []string {
-	t.Helper()
-	b, err := os.ReadFile(procPath(pid, "stat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-}
-
-func procStatus(t *testing.T, pid int) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(procPath(pid, "status"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ":")
-		m[k] = strings.TrimSpace(v)
-	}
-	return m
-}
-
-func procFDs(t *testing.T, pid int) map[int]string {
-	t.Helper()
-	ents, err := os.ReadDir(procPath(pid, "fd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fds := map[int]string{}
-	for _, e := range ents {
-		fd, _ := strconv.Atoi(e.Name())
-		fds[fd], _ = os.Readlink(procPath(pid, "fd/"+e.Name()))
-	}
-	return fds
 }

@@ -42,7 +42,7 @@ func TestDaemonSetUp(t *testing.T) {
 			defer stop(t, bin, pf)
 
 			for _, f := range []string{"SigIgn", "SigBlk"} {
-				if v := procField(t, pid, f); v != "0000000000000000" {
+				if v := proctest.Status(t, pid)[f]; v != "0000000000000000" {
 					t.Errorf("daemon %s: %s, want none", f, v)
 				}
 			}

@@ -155,19 +155,3 @@ func stop(t testing.TB, bin, pidfile string) {
 		t.Errorf("stop: %+v", r)
 	}
 }
-
-// procField reads "Name:\tvalue" from /proc/PID/status.
-func procField(t testing.TB, pid int, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	t.Fatalf("/proc/%d/status: no %s", pid, name)
-	return ""
-}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -122,9 +121,9 @@ func newScene(t *testing.T, v *variant) *scene {
 // any process still naming the pidfile: no test leaves one behind.
 func (s *scene) cleanup() {
 	s.svc("stop", "--classic", "--pidfile", s.pidfile, "--timeout", "5s")
-	for _, pid := range liveProcs(s.pidfile) {
+	for _, pid := range proctest.Live(s.pidfile) {
 		if !proctest.WaitGone(pid, 10*time.Second) {
-			s.t.Errorf("pid %d (%s) left behind; killing it", pid, cmdline(pid))
+			s.t.Errorf("pid %d (%s) left behind; killing it", pid, proctest.Cmdline(pid))
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
@@ -211,9 +210,9 @@ func (s *scene) noPIDFile() {
 // noneLeft checks no process of this scene is alive (zombies are dead).
 func (s *scene) noneLeft() {
 	s.t.Helper()
-	for _, pid := range liveProcs(s.pidfile) {
+	for _, pid := range proctest.Live(s.pidfile) {
 		if !proctest.WaitGone(pid, 10*time.Second) {
-			s.t.Errorf("pid %d (%s) still alive", pid, cmdline(pid))
+			s.t.Errorf("pid %d (%s) still alive", pid, proctest.Cmdline(pid))
 		}
 	}
 }
@@ -258,62 +257,13 @@ func (s *scene) awaitReloads(n int64) {
 	}
 }
 
-// liveProcs lists the live (not zombie) processes, other than us, whose
-// command line holds marker.
-func liveProcs(marker string) []int {
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		if strings.Contains(cmdline(pid), marker) && proctest.State(pid) != "Z" && proctest.State(pid) != "" {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-func cmdline(pid int) string {
-	b, _ := os.ReadFile(procPath(pid, "cmdline"))
-	return string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '}))
-}
-
-func procPath(pid int, name string) string { return "/proc/" + strconv.Itoa(pid) + "/" + name }
-
-// procStat returns /proc/PID/stat's fields from field 3 (state) on: the
-// command name in parentheses may hold spaces.
-func procStat(pid int) []string {
-	b, err := os.ReadFile(procPath(pid, "stat"))
-	if err != nil {
-		return nil
-	}
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-}
-
-func procStatus(t *testing.T, pid int) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(procPath(pid, "status"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ":")
-		m[k] = strings.TrimSpace(v)
-	}
-	return m
-}
-
 // checkFDs checks the daemon holds 0 (/dev/null), 1 and 2 (out), and
 // above them only its own: sockets, epoll and friends, its pidfile (shown
 // under the temporary name it was made as), its log, the runtime's cgroup
 // CPU limit files.
 func checkFDs(t *testing.T, pid int, out, pidfile string) {
 	t.Helper()
-	ents, err := os.ReadDir(procPath(pid, "fd"))
+	ents, err := os.ReadDir(proctest.Path(pid, "fd"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +273,7 @@ func checkFDs(t *testing.T, pid int, out, pidfile string) {
 	}
 	for _, e := range ents {
 		fd, _ := strconv.Atoi(e.Name())
-		path := procPath(pid, "fd/"+e.Name())
+		path := proctest.Path(pid, "fd/"+e.Name())
 		target, _ := os.Readlink(path)
 		var st unix.Stat_t
 		unix.Stat(path, &st)
@@ -361,14 +311,17 @@ func TestClassicDaemon7(t *testing.T) {
 		pid := s.started(r)
 		launcher := cmd.Process.Pid
 
-		stat := procStat(pid)
+		stat := proctest.Stat(pid)
+		if len(stat) < 8 {
+			t.Fatalf("/proc/%d/stat: %q", pid, stat)
+		}
 		if sid, _ := strconv.Atoi(stat[6-3]); sid == pid || sid == 0 {
 			t.Errorf("session id %d: the daemon leads its session", sid)
 		}
 		if stat[7-3] != "0" {
 			t.Errorf("tty_nr %s, want no controlling terminal", stat[7-3])
 		}
-		st := procStatus(t, pid)
+		st := proctest.Status(t, pid)
 		if ppid, _ := strconv.Atoi(st["PPid"]); ppid == launcher {
 			t.Errorf("parent is the launcher %d", launcher)
 		}
@@ -380,11 +333,11 @@ func TestClassicDaemon7(t *testing.T) {
 		if st["Umask"] != "0022" {
 			t.Errorf("Umask: %s, want 0022", st["Umask"])
 		}
-		if cwd, _ := os.Readlink(procPath(pid, "cwd")); cwd != "/" {
+		if cwd, _ := os.Readlink(proctest.Path(pid, "cwd")); cwd != "/" {
 			t.Errorf("cwd %q, want /", cwd)
 		}
 		checkFDs(t, pid, s.log, s.pidfile) // the leaked file is not among them
-		if env, err := os.ReadFile(procPath(pid, "environ")); err != nil || bytes.Contains(env, []byte("SVC_CLASSIC_HANDOFF")) {
+		if env, err := os.ReadFile(proctest.Path(pid, "environ")); err != nil || bytes.Contains(env, []byte("SVC_CLASSIC_HANDOFF")) {
 			t.Errorf("environ holds SVC_CLASSIC_HANDOFF (%v)", err)
 		}
 		if r := s.svc("reload", "--classic", "--pidfile", s.pidfile); r.code != 0 {
@@ -407,7 +360,7 @@ func TestClassicBlockedSignals(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := s.started(s.run(exec.Command(self, append([]string{execMasked, s.v.svc}, s.startArgs()...)...)))
-		st := procStatus(t, pid)
+		st := proctest.Status(t, pid)
 		for _, k := range []string{"SigBlk", "SigIgn"} {
 			if strings.Trim(st[k], "0") != "" {
 				t.Errorf("%s: %s, want none", k, st[k])
@@ -423,10 +376,10 @@ func TestClassicUmaskChdir(t *testing.T) {
 			t.Fatal(err)
 		}
 		pid := s.start("--umask", "077", "--chdir", work)
-		if st := procStatus(t, pid); st["Umask"] != "0077" {
+		if st := proctest.Status(t, pid); st["Umask"] != "0077" {
 			t.Errorf("Umask: %s, want 0077", st["Umask"])
 		}
-		if cwd, _ := os.Readlink(procPath(pid, "cwd")); cwd != work {
+		if cwd, _ := os.Readlink(proctest.Path(pid, "cwd")); cwd != work {
 			t.Errorf("cwd %q, want %q", cwd, work)
 		}
 		checkFDs(t, pid, "/dev/null", s.pidfile)
@@ -459,7 +412,7 @@ func TestClassicUserGroup(t *testing.T) {
 	slices.Sort(gids)
 	forEachVariant(t, func(t *testing.T, s *scene) {
 		pid := s.start("--user", "nobody", "--group", "nogroup", "--log", s.log)
-		st := procStatus(t, pid)
+		st := proctest.Status(t, pid)
 		if want := strings.Repeat(u.Uid+"\t", 3) + u.Uid; st["Uid"] != want {
 			t.Errorf("Uid: %q, want %q", st["Uid"], want)
 		}
@@ -660,9 +613,9 @@ func TestClassicConcurrentStarts(t *testing.T) {
 		}
 		// The losers' middle processes may still be on their way out.
 		daemon := s.pidInFile()
-		for _, pid := range liveProcs(s.pidfile) {
+		for _, pid := range proctest.Live(s.pidfile) {
 			if pid != daemon && !proctest.WaitGone(pid, 10*time.Second) {
-				t.Errorf("pid %d (%s) lives besides the daemon %d", pid, cmdline(pid), daemon)
+				t.Errorf("pid %d (%s) lives besides the daemon %d", pid, proctest.Cmdline(pid), daemon)
 			}
 		}
 		if proctest.State(daemon) == "" || proctest.State(daemon) == "Z" {

@@ -1,9 +1,12 @@
 // Package proctest holds what tests of real processes share: a free
-// loopback address, and whether (or when) a process has exited, where a
-// zombie counts as exited (PID 1 here reaps orphans late).
+// loopback address, readers of /proc/PID, and whether (or when) a process
+// has exited, where a zombie counts as exited (PID 1 here reaps orphans
+// late).
 package proctest
 
 import (
+	"bufio"
+	"bytes"
 	"net"
 	"os"
 	"strconv"
@@ -22,26 +25,87 @@ func FreeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
+// Path is /proc/PID/name.
+func Path(pid int, name string) string { return "/proc/" + strconv.Itoa(pid) + "/" + name }
+
+// Stat is /proc/PID/stat's fields from field 3 (state) on: the command
+// name before them, in parentheses, may hold spaces. nil if there is no
+// such process.
+func Stat(pid int) []string {
+	b, err := os.ReadFile(Path(pid, "stat"))
+	i := bytes.LastIndexByte(b, ')')
+	if err != nil || i < 0 {
+		return nil
+	}
+	return strings.Fields(string(b[i+1:]))
+}
+
 // State is the state letter in /proc/PID/stat ("S", "Z", ...), "" if
 // there is no such process.
 func State(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
+	if f := Stat(pid); len(f) > 0 {
+		return f[0]
 	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return ""
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
+	return ""
 }
 
 // Alive tells whether pid is a process that has not exited.
 func Alive(pid int) bool {
 	s := State(pid)
 	return s != "" && s != "Z" && s != "X"
+}
+
+// Status is /proc/PID/status as a map of its "Name:\tvalue" lines.
+func Status(t testing.TB, pid int) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(Path(pid, "status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		m[k] = strings.TrimSpace(v)
+	}
+	return m
+}
+
+// FDs maps each open descriptor of pid to what it links to.
+func FDs(t testing.TB, pid int) map[int]string {
+	t.Helper()
+	ents, err := os.ReadDir(Path(pid, "fd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := map[int]string{}
+	for _, e := range ents {
+		fd, _ := strconv.Atoi(e.Name())
+		fds[fd], _ = os.Readlink(Path(pid, "fd/"+e.Name()))
+	}
+	return fds
+}
+
+// Cmdline is pid's command line, arguments joined by spaces ("" for a
+// zombie or a process that is gone).
+func Cmdline(pid int) string {
+	b, _ := os.ReadFile(Path(pid, "cmdline"))
+	return string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '}))
+}
+
+// Live lists the processes other than this one, not exited, whose
+// command line holds marker (a test's unique directory, say).
+func Live(marker string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if strings.Contains(Cmdline(pid), marker) && Alive(pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

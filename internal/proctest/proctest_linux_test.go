@@ -2,7 +2,9 @@ package proctest
 
 import (
 	"net"
+	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -39,5 +41,35 @@ func TestGoneCountsZombies(t *testing.T) {
 	cmd.Wait()
 	if State(pid) != "" || !WaitGone(pid, time.Second) {
 		t.Errorf("reaped: state %q", State(pid))
+	}
+}
+
+// TestProcReaders reads a real child: its command line, status, stat,
+// descriptors, and finds it by a marker in its arguments.
+func TestProcReaders(t *testing.T) {
+	marker := t.TempDir()
+	cmd := exec.Command("sh", "-c", "sleep 300; :", marker) // $0 is the marker
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(10 * time.Second); Cmdline(pid) != "sh -c sleep 300; : "+marker; {
+		if time.Now().After(deadline) {
+			t.Fatalf("cmdline %q", Cmdline(pid))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if st := Status(t, pid); st["Pid"] != strconv.Itoa(pid) || st["Name"] != "sh" {
+		t.Errorf("status: Pid %q Name %q", st["Pid"], st["Name"])
+	}
+	if f := Stat(pid); len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
+		t.Errorf("stat from the state on: %q; want our pid as the parent (field 4)", f)
+	}
+	if fds := FDs(t, pid); fds[0] != "/dev/null" {
+		t.Errorf("fds: %v; want stdin on /dev/null", fds)
+	}
+	if got := Live(marker); len(got) != 1 || got[0] != pid {
+		t.Errorf("Live(%q) = %v, want [%d]", marker, got, pid)
 	}
 }
