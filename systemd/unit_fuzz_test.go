@@ -66,15 +66,7 @@ func serviceCase(set func(*Service, string), fields ...field) func(string) (spec
 			{"Service", "RestartSec", "1s", decodeRaw, nil},
 			{"Install", "WantedBy", "multi-user.target", decodeRaw, nil},
 		}
-		for _, f := range fields {
-			f.input = v
-			if f.wrap != nil {
-				f.input = f.wrap(v)
-			}
-			want = slices.DeleteFunc(want, func(w field) bool { return w.key == f.key })
-			want = append(want, f)
-		}
-		return s, want
+		return s, overlay(want, v, fields)
 	}
 }
 
@@ -107,6 +99,20 @@ var fuzzCases = []func(string) (spec, []field){
 	socketCase(func(s *Socket, v string) { s.SocketUser = v }, field{"Socket", "SocketUser", "", decodeRaw, nil}),
 }
 
+// overlay puts fields, their input v (wrapped if they say so), in place
+// of the defaults of the same key in want.
+func overlay(want []field, v string, fields []field) []field {
+	for _, f := range fields {
+		f.input = v
+		if f.wrap != nil {
+			f.input = f.wrap(v)
+		}
+		want = slices.DeleteFunc(want, func(w field) bool { return w.key == f.key })
+		want = append(want, f)
+	}
+	return want
+}
+
 func socketCase(set func(*Socket, string), fields ...field) func(string) (spec, []field) {
 	return func(v string) (spec, []field) {
 		s := Socket{ListenStream: []string{"8080"}}
@@ -115,15 +121,7 @@ func socketCase(set func(*Socket, string), fields ...field) func(string) (spec, 
 			{"Socket", "ListenStream", "8080", decodeRaw, nil},
 			{"Install", "WantedBy", "sockets.target", decodeRaw, nil},
 		}
-		for _, f := range fields {
-			f.input = v
-			if f.wrap != nil {
-				f.input = f.wrap(v)
-			}
-			want = slices.DeleteFunc(want, func(w field) bool { return w.key == f.key })
-			want = append(want, f)
-		}
-		return s, want
+		return s, overlay(want, v, fields)
 	}
 }
 
