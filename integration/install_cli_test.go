@@ -15,7 +15,13 @@ import (
 // and combined output.
 func svcRun(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(svcBin, args...)
+	return combined(t, exec.Command(svcBin, args...))
+}
+
+// combined runs cmd and returns its exit code and combined output; a
+// command that could not run at all fails the test.
+func combined(t *testing.T, cmd *exec.Cmd) (int, string) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -26,7 +32,7 @@ func svcRun(t *testing.T, args ...string) (int, string) {
 	case errors.As(err, &ee):
 		return ee.ExitCode(), out.String()
 	}
-	t.Fatal(err)
+	t.Fatalf("%q: %v", cmd.Args, err)
 	return 0, ""
 }
 

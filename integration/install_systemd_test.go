@@ -4,9 +4,7 @@ package integration
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -28,18 +26,7 @@ func (m *machine) code(env []string, argv ...string) (int, string) {
 	m.t.Helper()
 	cmd := m.Command(argv...)
 	cmd.Env = append(cmd.Env, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String()
-	}
-	m.t.Fatalf("%q: %v", argv, err)
-	return 0, ""
+	return combined(m.t, cmd)
 }
 
 // expect runs argv and fails the test unless it exits with want.
