@@ -102,11 +102,12 @@ static int octal_mask(const char *s)
 // walk reads argv[2:] as package flag reads a FlagSet of bools and
 // values, and calls take for each value flag; it returns 0 at anything Go
 // would refuse (bad syntax, an unknown flag, -h, a missing value, a bad
-// bool or duration, an argument left over), or take's 0.
+// bool or duration, an argument left over), or take's 0. A duration flag's
+// value comes to take parsed, in d.
 static int walk(int argc, char **argv, const char *const *bools, const char *const *values,
-		int (*take)(const char *name, size_t n, const char *v))
+		int (*take)(const char *name, size_t n, const char *v, long long d))
 {
-	long long d;
+	long long d = 0;
 	for (int i = 2; i < argc; i++) {
 		const char *name = flag_name(argv[i]), *v = NULL;
 		size_t n;
@@ -128,7 +129,7 @@ static int walk(int argc, char **argv, const char *const *bools, const char *con
 			v = argv[++i];
 		if (in(duration_flags, name, n) && svc_prestart_parse_duration(v, &d) < 0)
 			return 0;
-		if (!take(name, n, v))
+		if (!take(name, n, v, d))
 			return 0;
 	}
 	return 1;
@@ -142,10 +143,10 @@ static struct {
 	long long timeout;
 } start;
 
-static int take_start(const char *name, size_t n, const char *v)
+static int take_start(const char *name, size_t n, const char *v, long long d)
 {
 	if (IS("timeout"))
-		svc_prestart_parse_duration(v, &start.timeout);
+		start.timeout = d;
 	if (IS("pidfile"))
 		start.pidfile = v;
 	if (IS("umask"))
@@ -192,10 +193,10 @@ static struct {
 	long long timeout;
 } stop;
 
-static int take_stop(const char *name, size_t n, const char *v)
+static int take_stop(const char *name, size_t n, const char *v, long long d)
 {
 	if (IS("timeout"))
-		svc_prestart_parse_duration(v, &stop.timeout);
+		stop.timeout = d;
 	if (IS("pidfile"))
 		stop.pidfile = v;
 	return 1;
