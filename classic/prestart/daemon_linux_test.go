@@ -93,29 +93,19 @@ func mustSid(t *testing.T) int {
 // program, where the pure-Go build executes three: launcher, middle,
 // daemon. Both report the same failure (TestSameAsGo).
 func TestOneGoStart(t *testing.T) {
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace not installed (apt-get install strace)")
-	}
 	for _, b := range []struct {
 		name  string
 		cgo   bool
 		execs int
 	}{{"cgo", true, 1}, {"purego", false, 3}} {
 		t.Run(b.name, func(t *testing.T) {
-			dir := privateDir(t)
-			trace := filepath.Join(dir, "trace")
-			r := runCmd(t, exec.Command(strace, "-f", "-qq", "-e", "trace=execve", "-o", trace, svcBinary(t, b.cgo),
-				"start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--listen", busyAddr(t)))
+			r, trace := traced(t, "execve", svcBinary(t, b.cgo),
+				"start", "--classic", "--pidfile", filepath.Join(privateDir(t), "svc.pid"), "--listen", busyAddr(t))
 			if r.code != 1 || !strings.Contains(r.stderr, "address already in use") {
 				t.Fatalf("start on a busy address: %+v", r)
 			}
-			out, err := os.ReadFile(trace)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := strings.Count(string(out), "execve("); n != b.execs {
-				t.Errorf("%d execve calls, want %d:\n%s", n, b.execs, out)
+			if n := strings.Count(trace, "execve("); n != b.execs {
+				t.Errorf("%d execve calls, want %d:\n%s", n, b.execs, trace)
 			}
 		})
 	}

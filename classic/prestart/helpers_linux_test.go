@@ -75,6 +75,23 @@ type result struct {
 	stdout, stderr string
 }
 
+// traced runs bin with args under `strace -f -e trace=calls`, and returns
+// what bin did and the trace; without strace the test is skipped.
+func traced(t *testing.T, calls, bin string, args ...string) (result, string) {
+	t.Helper()
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace not installed (apt-get install strace)")
+	}
+	trace := filepath.Join(t.TempDir(), "trace")
+	r := runCmd(t, exec.Command(strace, append([]string{"-f", "-qq", "-e", "trace=" + calls, "-o", trace, bin}, args...)...))
+	out, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, string(out)
+}
+
 // runSvc runs bin to completion (at most a minute).
 func runSvc(t testing.TB, bin string, args ...string) result {
 	t.Helper()

@@ -105,30 +105,19 @@ func TestLockHolderLine(t *testing.T) {
 // starting the Go runtime (which makes threads: clone), while the pure-Go
 // build does. Both print the same (TestSameAsGo).
 func TestStopWithoutGo(t *testing.T) {
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace not installed (apt-get install strace)")
-	}
 	for _, b := range []struct {
 		name string
 		cgo  bool
 	}{{"cgo", true}, {"purego", false}} {
 		t.Run(b.name, func(t *testing.T) {
-			dir := privateDir(t)
-			bin, pf := svcBinary(t, b.cgo), filepath.Join(dir, "svc.pid")
+			bin, pf := svcBinary(t, b.cgo), filepath.Join(privateDir(t), "svc.pid")
 			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
-			trace := filepath.Join(dir, "trace")
-			r := runCmd(t, exec.Command(strace, "-f", "-qq", "-e", "trace=clone,clone3", "-o", trace, bin,
-				"stop", "--classic", "--pidfile", pf))
+			r, trace := traced(t, "clone,clone3", bin, "stop", "--classic", "--pidfile", pf)
 			if r.code != 0 || r.stdout != "stopped (pid "+strconv.Itoa(pid)+")\n" {
 				t.Fatalf("stop: %+v", r)
 			}
-			out, err := os.ReadFile(trace)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := strings.Count(string(out), "clone"); (n == 0) != b.cgo {
-				t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !b.cgo, out)
+			if n := strings.Count(trace, "clone"); (n == 0) != b.cgo {
+				t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !b.cgo, trace)
 			}
 		})
 	}
