@@ -158,7 +158,12 @@ func signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if len(sigs) == 0 { // NotifyContext with no signals would take them all
 		return context.WithCancel(ctx)
 	}
-	return signal.NotifyContext(ctx, sigs...)
+	ctx, stop := signal.NotifyContext(ctx, sigs...)
+	// The first signal asks for a clean end; once it came, a second one
+	// has its default effect, so nothing that follows can make us
+	// unkillable by the operator.
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // classicAsked pre-scans args for --classic, which decides the flag set:

@@ -1,4 +1,4 @@
-package classic
+package pidfile
 
 import (
 	"context"
@@ -10,15 +10,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pinnedProc is a process held by a pidfd: signals sent through it reach
+// Proc is a process held by a pidfd: signals sent through it reach
 // that process or nobody, never a later owner of its pid, and the pidfd
 // turns readable when the process exits (zombies included).
-type pinnedProc struct {
+type Proc struct {
 	pid int
 	f   *os.File // the pidfd, non-blocking, in the runtime poller
 }
 
-func pinProcess(pid int) (*pinnedProc, error) {
+func pin(pid int) (*Proc, error) {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if errors.Is(err, unix.EINVAL) { // before Linux 5.10
 		if fd, err = unix.PidfdOpen(pid, 0); err == nil {
@@ -26,7 +26,7 @@ func pinProcess(pid int) (*pinnedProc, error) {
 		}
 	}
 	if errors.Is(err, unix.ESRCH) {
-		return nil, errExited
+		return nil, ErrExited
 	}
 	if err != nil {
 		if fd > 0 {
@@ -34,11 +34,11 @@ func pinProcess(pid int) (*pinnedProc, error) {
 		}
 		return nil, os.NewSyscallError("pidfd_open", err)
 	}
-	return &pinnedProc{pid: pid, f: os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid))}, nil
+	return &Proc{pid: pid, f: os.NewFile(uintptr(fd), "pidfd:"+strconv.Itoa(pid))}, nil
 }
 
-// signal sends sig; a process that already exited is not an error.
-func (p *pinnedProc) signal(sig unix.Signal) error {
+// Signal sends sig; a process that already exited is not an error.
+func (p *Proc) Signal(sig unix.Signal) error {
 	rc, err := p.f.SyscallConn()
 	if err != nil {
 		return err
@@ -55,9 +55,9 @@ func (p *pinnedProc) signal(sig unix.Signal) error {
 	return os.NewSyscallError("pidfd_send_signal", serr)
 }
 
-// await waits up to d for the process to exit.
-func (p *pinnedProc) await(ctx context.Context, d time.Duration) (bool, error) {
+// Wait waits up to d for the process to exit.
+func (p *Proc) Wait(ctx context.Context, d time.Duration) (bool, error) {
 	return awaitReadable(ctx, p.f, d)
 }
 
-func (p *pinnedProc) close() { p.f.Close() }
+func (p *Proc) Close() { p.f.Close() }

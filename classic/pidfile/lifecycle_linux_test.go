@@ -1,6 +1,6 @@
 //go:build linux
 
-package classic
+package pidfile
 
 import (
 	"bufio"
@@ -45,17 +45,23 @@ func TestHelperPIDFileDaemon(t *testing.T) {
 //	plain     Create; "ready PID"; SIGTERM kills it (default disposition)
 //	stubborn  Create; "ready PID"; SIGTERM ignored
 //	race      wait for the barrier's lock, Create; "won PID", "running PID" or "error TEXT"
-//	hold      flock the existing file without writing it; "ready PID"
+//	hold      write-lock (fcntl) the existing file without writing it; "ready PID";
+//	          at EOF, unlink it first if SVC_TEST_UNLINK=1
+//	flock     flock(LOCK_EX) the existing file through a read-only descriptor; "ready PID"
+//	rdlock    fcntl F_RDLCK on the existing file, read-only; "ready PID"
 //	inspect   become uid/gid 65534, Inspect; "LSB ERROR"
 //	ghost     Create, hand the locked descriptor to a sleep, exit; "ready PID SLEEPPID"
+//	dropped   Create, drop to uid/gid 65534; "ready PID"; EOF: Remove, "removed ERR"
 func runPIDFileHelper(mode, path string) int {
 	eof := make(chan struct{})
 	go func() { io.Copy(io.Discard, os.Stdin); close(eof) }()
 	switch mode {
 	case "race":
 		return helperRace(path, eof)
-	case "hold":
-		return helperHold(path, eof)
+	case "hold", "flock", "rdlock":
+		return helperHold(mode, path, eof)
+	case "dropped":
+		return helperDropped(path, eof)
 	case "inspect":
 		return helperInspect(path)
 	case "ghost":
@@ -116,10 +122,21 @@ func helperRace(path string, eof <-chan struct{}) int {
 	return 0
 }
 
-func helperHold(path string, eof <-chan struct{}) int {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+func helperHold(mode, path string, eof <-chan struct{}) int {
+	flags := os.O_RDONLY
+	if mode == "hold" {
+		flags = os.O_RDWR
+	}
+	f, err := os.OpenFile(path, flags, 0)
 	if err == nil {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		switch mode {
+		case "hold":
+			err = unix.FcntlFlock(f.Fd(), unix.F_SETLK, wholeFile(unix.F_WRLCK))
+		case "rdlock":
+			err = unix.FcntlFlock(f.Fd(), unix.F_SETLK, wholeFile(unix.F_RDLCK))
+		default:
+			err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		}
 	}
 	if err != nil {
 		fmt.Printf("error %v\n", err)
@@ -127,7 +144,34 @@ func helperHold(path string, eof <-chan struct{}) int {
 	}
 	fmt.Printf("ready %d\n", os.Getpid())
 	<-eof
+	if os.Getenv("SVC_TEST_UNLINK") == "1" {
+		os.Remove(path)
+	}
 	return 0
+}
+
+func helperDropped(path string, eof <-chan struct{}) int {
+	p, err := Create(path)
+	if err == nil {
+		err = dropTo65534()
+	}
+	if err != nil {
+		fmt.Printf("error %v\n", err)
+		return 1
+	}
+	fmt.Printf("ready %d\n", os.Getpid())
+	<-eof
+	fmt.Printf("removed %v\n", p.Remove())
+	return 0
+}
+
+func dropTo65534() error {
+	for _, err := range []error{unix.Setgroups(nil), unix.Setresgid(65534, 65534, 65534), unix.Setresuid(65534, 65534, 65534)} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func helperGhost(path string) int {
@@ -145,13 +189,11 @@ func helperGhost(path string) int {
 }
 
 func helperInspect(path string) int {
-	for _, err := range []error{unix.Setgroups(nil), unix.Setresgid(65534, 65534, 65534), unix.Setresuid(65534, 65534, 65534)} {
-		if err != nil {
-			fmt.Printf("error %v\n", err)
-			return 1
-		}
+	if err := dropTo65534(); err != nil {
+		fmt.Printf("error %v\n", err)
+		return 1
 	}
-	info := Inspect(path)
+	info := Inspect(path, "")
 	fmt.Printf("%d %v\n", info.State.LSB(), info.Err)
 	return 0
 }
@@ -166,7 +208,13 @@ type pidHelper struct {
 
 func startPIDHelper(t testing.TB, mode, path string, env ...string) *pidHelper {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPIDFileDaemon$")
+	return startHelperFrom(t, os.Args[0], mode, path, env...)
+}
+
+// startHelperFrom starts a helper from the executable exe.
+func startHelperFrom(t testing.TB, exe, mode, path string, env ...string) *pidHelper {
+	t.Helper()
+	cmd := exec.Command(exe, "-test.run=^TestHelperPIDFileDaemon$")
 	cmd.Env = append(os.Environ(), helperModeEnv+"="+mode, helperPathEnv+"="+path)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
@@ -298,23 +346,20 @@ func TestCreateWritesLockedPID(t *testing.T) {
 	if p.Path() != path || p.PID() != os.Getpid() {
 		t.Errorf("Path, PID = %q, %d; want %q, %d", p.Path(), p.PID(), path, os.Getpid())
 	}
-	if got, want := readFile(t, path), fmt.Sprintf("%d\n", os.Getpid()); got != want {
-		t.Errorf("content %q, want %q", got, want)
+	// Read by another process: closing a descriptor of our own would
+	// release our POSIX lock (see the package doc).
+	if got, err := exec.Command("cat", path).Output(); err != nil || string(got) != fmt.Sprintf("%d\n", os.Getpid()) {
+		t.Errorf("content %q, %v; want our pid", got, err)
 	}
 	st, err := os.Lstat(path)
 	if err != nil || st.Mode() != 0o644 {
 		t.Errorf("mode %v, %v; want -rw-r--r--", st.Mode(), err)
 	}
-	// The lock is real: another open file description cannot take it.
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	// The lock is real: the kernel lists our POSIX write lock on it.
+	if !posixWriteLocked(t, path, os.Getpid()) {
+		t.Errorf("/proc/locks shows no POSIX write lock of ours on %s", path)
 	}
-	defer f.Close()
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); !errors.Is(err, unix.EWOULDBLOCK) {
-		t.Errorf("second flock: %v, want EWOULDBLOCK", err)
-	}
-	if info := Inspect(path); info.State != Running || info.PID != os.Getpid() || info.Err != nil {
+	if info := Inspect(path, ""); info.State != Running || info.PID != os.Getpid() || info.Err != nil {
 		t.Errorf("Inspect = %+v, want running as our pid", info)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*")); len(leftovers) != 0 {
@@ -329,9 +374,23 @@ func TestCreateWritesLockedPID(t *testing.T) {
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("after Remove: %v, want not exist", err)
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		t.Errorf("flock after Remove: %v, want the lock free", err)
+}
+
+// posixWriteLocked tells whether /proc/locks lists pid's POSIX write lock
+// on path's inode. (Only the test reads /proc/locks: the package never
+// scans it.)
+func posixWriteLocked(t *testing.T, path string, pid int) bool {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
 	}
+	locks, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("POSIX  ADVISORY  WRITE %d %02x:%02x:%d ", pid, unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino)
+	return strings.Contains(string(locks), want)
 }
 
 func TestCreateRefusesSymlink(t *testing.T) {
@@ -351,7 +410,7 @@ func TestCreateRefusesSymlink(t *testing.T) {
 		if !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s symlink: error %q does not say it refused the link at %s", name, err, path)
 		}
-		if info := Inspect(path); info.State != Unknown || info.Err == nil {
+		if info := Inspect(path, ""); info.State != Unknown || info.Err == nil {
 			t.Errorf("%s symlink: Inspect = %+v, want unknown", name, info)
 		}
 	}
@@ -397,39 +456,53 @@ func TestCreateRejectsNonFiles(t *testing.T) {
 
 func TestCreateUnsafeDir(t *testing.T) {
 	dir := t.TempDir()
-	ours := filepath.Join(dir, "ours")
-	mkdirMode(t, ours, 0o777)
-	p, err := Create(filepath.Join(ours, "svc.pid"))
-	if err != nil {
-		t.Fatalf("world-writable directory we own: %v", err)
-	}
-	p.Remove()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to give a directory to another user")
-	}
 	for name, mode := range map[string]os.FileMode{
 		"world": 0o777, "sticky": 0o777 | os.ModeSticky, "group": 0o775,
 	} {
+		// Even a directory we own is refused if others may write it.
 		sub := filepath.Join(dir, name)
 		mkdirMode(t, sub, mode)
-		if err := os.Chown(sub, 65534, 65534); err != nil {
-			t.Fatal(err)
-		}
 		_, err := Create(filepath.Join(sub, "svc.pid"))
-		if !errors.Is(err, ErrUnsafeDir) || !strings.Contains(err.Error(), sub) {
-			t.Errorf("%s-writable directory of uid 65534: %v; want ErrUnsafeDir naming it", name, err)
+		if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), sub) {
+			t.Errorf("%s-writable directory of ours: %v; want ErrUnsafe naming it", name, err)
 		}
+		if info := Inspect(filepath.Join(sub, "svc.pid"), ""); info.State != Unknown || !errors.Is(info.Err, ErrUnsafe) {
+			t.Errorf("%s-writable directory: Inspect = %+v; want unknown, ErrUnsafe", name, info)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
 	}
 	theirs := filepath.Join(dir, "theirs")
 	mkdirMode(t, theirs, 0o755)
 	if err := os.Chown(theirs, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	p, err = Create(filepath.Join(theirs, "svc.pid"))
-	if err != nil {
-		t.Fatalf("directory of uid 65534 only it can write: %v", err)
+	if _, err := Create(filepath.Join(theirs, "svc.pid")); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("directory of uid 65534: %v; want ErrUnsafe (its owner could replace the pidfile)", err)
 	}
-	p.Remove()
+}
+
+// TestForeignOwner: a pidfile another user owns is not believed, even in
+// a safe directory (where only root could have put it there).
+func TestForeignOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a file to another user")
+	}
+	path := filepath.Join(t.TempDir(), "svc.pid")
+	writeFile(t, path, fmt.Sprintf("%d\n", startSleep(t)), 0o644)
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if info := Inspect(path, ""); info.State != Unknown || !errors.Is(info.Err, ErrUnsafe) || !strings.Contains(info.Err.Error(), "owned by uid 65534") {
+		t.Errorf("Inspect = %+v; want unknown, ErrUnsafe naming the owner", info)
+	}
+	if _, _, err := Find(path, ""); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("Find: %v; want ErrUnsafe", err)
+	}
+	if _, err := Create(path); !errors.Is(err, ErrUnsafe) {
+		t.Errorf("Create: %v; want ErrUnsafe", err)
+	}
 }
 
 func mkdirMode(t *testing.T, dir string, mode os.FileMode) {
@@ -462,7 +535,7 @@ func TestCreateAfterSIGKILL(t *testing.T) {
 	pid := h.ready(t)
 	h.cmd.Process.Kill()
 	h.wait()
-	info := Inspect(path)
+	info := Inspect(path, "")
 	if info.State != Dead || info.PID != pid || !errors.Is(info.Err, ErrNotRunning) {
 		t.Fatalf("Inspect after SIGKILL = %+v; want dead, pid %d", info, pid)
 	}
@@ -481,21 +554,21 @@ func TestInspectForeignLivePIDIsDead(t *testing.T) {
 	sleep := startSleep(t)
 	writeFile(t, path, fmt.Sprintf("%d\n", sleep), 0o644)
 
-	info := Inspect(path)
+	info := Inspect(path, "")
 	if info.State != Dead || info.State.LSB() != 1 || info.PID != sleep || !errors.Is(info.Err, ErrNotRunning) {
 		t.Errorf("Inspect = %+v; want dead (LSB 1) naming pid %d", info, sleep)
 	}
-	if _, err := Signal(path, unix.SIGTERM); !errors.Is(err, ErrNotRunning) {
-		t.Errorf("Signal: %v; want ErrNotRunning", err)
+	if _, proc, err := Find(path, ""); proc != nil || err != nil {
+		t.Errorf("Find = %v, %v; want no process, no error", proc, err)
 	}
-	if info, err := Stop(t.Context(), path, 0); err != nil || info.State != Dead {
-		t.Errorf("Stop = %+v, %v; want success on a stale pidfile", info, err)
+	if err := RemoveStale(path, sleep); err != nil {
+		t.Errorf("RemoveStale: %v", err)
 	}
 	if exited(t, sleep) {
 		t.Fatalf("pid %d, named by an unlocked pidfile, was killed", sleep)
 	}
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("stale pidfile left after Stop: %v", err)
+		t.Errorf("stale pidfile left after RemoveStale: %v", err)
 	}
 }
 
@@ -507,16 +580,13 @@ func TestInspectForeignLockHolder(t *testing.T) {
 	holder := startPIDHelper(t, "hold", path)
 	holderPID := holder.ready(t)
 
-	info := Inspect(path)
+	info := Inspect(path, "")
 	if info.State != Unknown || info.State.LSB() != 4 || !errors.Is(info.Err, ErrForeign) ||
 		!strings.Contains(info.Err.Error(), strconv.Itoa(holderPID)) {
 		t.Errorf("Inspect = %+v; want unknown (LSB 4), ErrForeign naming holder %d", info, holderPID)
 	}
-	if _, err := Stop(t.Context(), path, 0); !errors.Is(err, ErrForeign) {
-		t.Errorf("Stop: %v; want ErrForeign", err)
-	}
-	if _, err := Signal(path, unix.SIGTERM); !errors.Is(err, ErrForeign) {
-		t.Errorf("Signal: %v; want ErrForeign", err)
+	if _, proc, err := Find(path, ""); proc != nil || !errors.Is(err, ErrForeign) {
+		t.Errorf("Find = %v, %v; want ErrForeign", proc, err)
 	}
 	_, err := Create(path)
 	if !errors.Is(err, ErrForeign) || errors.Is(err, ErrRunning) {
@@ -549,14 +619,14 @@ func TestInspectLSB(t *testing.T) {
 		says string
 	}{
 		{running, Running, nil, ""},
-		{stale, Dead, ErrNotRunning, "is gone"},
-		{empty, Dead, ErrNotRunning, "empty"},
+		{stale, Dead, ErrNotRunning, "is not its daemon"},
+		{empty, Stopped, nil, ""},
 		{garbage, Dead, ErrNotRunning, `"12 34\n\x00$(reboot)\n" is not a pid`},
 		{filepath.Join(dir, "none.pid"), Stopped, nil, ""},
 		{foreign, Unknown, ErrForeign, "holds its lock"},
 	}
 	for _, tt := range tests {
-		info := Inspect(tt.path)
+		info := Inspect(tt.path, "")
 		if info.State != tt.want || info.State.LSB() != tt.want.LSB() || !errors.Is(info.Err, tt.err) ||
 			(tt.err == nil) != (info.Err == nil) || (info.Err != nil && !strings.Contains(info.Err.Error(), tt.says)) {
 			t.Errorf("Inspect(%s) = %v (LSB %d), %v; want %v (LSB %d) saying %q",
@@ -570,7 +640,7 @@ func TestInspectUnreadable(t *testing.T) {
 	writeFile(t, path, fmt.Sprintf("%d\n", os.Getpid()), 0o600)
 	if os.Geteuid() != 0 {
 		os.Chmod(path, 0)
-		if info := Inspect(path); info.State != Unknown || !errors.Is(info.Err, fs.ErrPermission) {
+		if info := Inspect(path, ""); info.State != Unknown || !errors.Is(info.Err, fs.ErrPermission) {
 			t.Errorf("Inspect of an unreadable pidfile = %+v, want unknown, permission denied", info)
 		}
 		return
@@ -649,7 +719,7 @@ func raceCreate(t *testing.T, racers int, stale bool) {
 	if winner == 0 || named[winner] != racers-1 || len(named) != 1 {
 		t.Fatalf("winner %d; losers named %v; want one winner named by all %d losers", winner, named, racers-1)
 	}
-	if info := Inspect(path); info.State != Running || info.PID != winner {
+	if info := Inspect(path, ""); info.State != Running || info.PID != winner {
 		t.Errorf("Inspect = %+v, want running as %d", info, winner)
 	}
 	for _, h := range hs {
@@ -669,11 +739,9 @@ func raceCreate(t *testing.T, racers int, stale bool) {
 // the pidfile's writable descriptor (IN_CLOSE_WRITE), which released it.
 func TestRemoveUnlinksBeforeUnlock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "svc.pid")
-	p, err := Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
+	h := startPIDHelper(t, "daemon", path)
+	h.ready(t)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -688,16 +756,15 @@ func TestRemoveUnlinksBeforeUnlock(t *testing.T) {
 	}
 	found := make(chan error, 1)
 	go func() {
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil { // blocks until Remove
+		// Blocks until the helper's Remove lets go.
+		if err := unix.FcntlFlock(f.Fd(), unix.F_SETLKW, wholeFile(unix.F_WRLCK)); err != nil {
 			found <- err
 			return
 		}
 		_, err := os.Lstat(path)
 		found <- err
 	}()
-	if err := p.Remove(); err != nil {
-		t.Fatal(err)
-	}
+	h.wait() // EOF: the helper removes its pidfile
 	if err := <-found; !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the next lock holder found the pidfile still there (lstat: %v)", err)
 	}
@@ -710,7 +777,9 @@ func TestRemoveUnlinksBeforeUnlock(t *testing.T) {
 		}
 		for off := 0; off < n; {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
-			order = append(order, ev.Mask)
+			if ev.Mask&(unix.IN_ATTRIB|unix.IN_CLOSE_WRITE) != 0 {
+				order = append(order, ev.Mask)
+			}
 			off += unix.SizeofInotifyEvent + int(ev.Len)
 		}
 	}
@@ -724,11 +793,11 @@ func TestRemoveUnlinksBeforeUnlock(t *testing.T) {
 	p2.Remove()
 }
 
-// TestSettleOnChange: a pidfile locked by someone other than the pid it
-// names may be one that a Create or Stop is replacing this instant. Inspect
-// and Create wait for it to change (inotify), rather than answer Unknown at
-// once. Here the test itself plays the replacer: it holds the stale
-// pidfile's lock, then unlinks it and lets go.
+// TestSettleOnChange: a pidfile write-locked by another pid than it names
+// may be one that a Create or Stop is replacing this instant. Inspect and
+// Create wait for it to change (inotify), rather than answer Unknown at
+// once. A helper plays the replacer: it write-locks the stale pidfile,
+// then unlinks it and lets go.
 func TestSettleOnChange(t *testing.T) {
 	defer func(d time.Duration) { settleTime = d }(settleTime)
 	settleTime = time.Minute // only the change may end the wait
@@ -736,18 +805,13 @@ func TestSettleOnChange(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "svc.pid")
 			writeFile(t, path, fmt.Sprintf("%d\n", deadPID(t)), 0o644)
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-				t.Fatal(err)
-			}
+			h := startPIDHelper(t, "hold", path, "SVC_TEST_UNLINK=1")
+			h.ready(t)
 			done := make(chan error, 1)
 			go func() {
 				var err error
 				if name == "Inspect" {
-					info := Inspect(path)
+					info := Inspect(path, "")
 					if info.State != Stopped && info.State != Dead {
 						err = fmt.Errorf("Inspect = %+v, want stopped or dead", info)
 					}
@@ -761,8 +825,7 @@ func TestSettleOnChange(t *testing.T) {
 				done <- err
 			}()
 			time.Sleep(50 * time.Millisecond) // let it find the lock (it need not)
-			os.Remove(path)
-			f.Close()
+			h.wait()
 			if err := <-done; err != nil {
 				t.Error(err)
 			}
@@ -770,10 +833,11 @@ func TestSettleOnChange(t *testing.T) {
 	}
 }
 
-// TestInspectInheritedLock: the daemon that took the lock is gone, but a
-// child it handed the descriptor to keeps the lock. The pidfile names the
-// dead locker, not the child: Unknown, and nobody is signalled.
-func TestInspectInheritedLock(t *testing.T) {
+// TestInheritedLockDies: the daemon that took the lock is gone, and a
+// child it handed the descriptor to lives on. A POSIX lock is the
+// process's, not the descriptor's: it died with the daemon, so the
+// pidfile is Dead, the child is never named, and a new daemon may start.
+func TestInheritedLockDies(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "svc.pid")
 	h := startPIDHelper(t, "ghost", path)
 	var pid, sleep int
@@ -782,17 +846,157 @@ func TestInspectInheritedLock(t *testing.T) {
 	}
 	t.Cleanup(func() { unix.Kill(sleep, unix.SIGKILL) })
 	h.wait()
-	info := Inspect(path)
-	if info.State != Unknown || !errors.Is(info.Err, ErrForeign) {
-		t.Errorf("Inspect = %+v, want unknown, ErrForeign", info)
+	if info := Inspect(path, ""); info.State != Dead || info.PID != pid {
+		t.Errorf("Inspect = %+v, want dead, naming pid %d", info, pid)
 	}
-	if _, err := Stop(t.Context(), path, 0); !errors.Is(err, ErrForeign) {
-		t.Errorf("Stop: %v, want ErrForeign", err)
+	p, err := Create(path)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
 	}
+	p.Remove()
 	if !running(t, sleep) {
-		t.Errorf("the lock's holder, pid %d, was killed", sleep)
+		t.Errorf("the descriptor's heir, pid %d, was killed", sleep)
 	}
-	if got := readFile(t, path); got != fmt.Sprintf("%d\n", pid) {
-		t.Errorf("pidfile now holds %q", got)
+}
+
+// TestStrangersLocksProveNothing: a process that names itself in the
+// pidfile and holds a lock it could take with read access alone (flock,
+// or an fcntl read lock) is not the daemon: Dead, and Create goes ahead.
+func TestStrangersLocksProveNothing(t *testing.T) {
+	for _, mode := range []string{"flock", "rdlock"} {
+		t.Run(mode, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "svc.pid")
+			writeFile(t, path, fmt.Sprintf("%d\n", deadPID(t)), 0o644)
+			h := startPIDHelper(t, mode, path)
+			pid := h.ready(t)
+			writeFile(t, path, fmt.Sprintf("%d\n", pid), 0o644) // it names the holder
+			if info := Inspect(path, ""); info.State != Dead || info.PID != pid {
+				t.Errorf("Inspect = %+v, want dead naming pid %d", info, pid)
+			}
+			if _, proc, err := Find(path, ""); proc != nil || err != nil {
+				t.Errorf("Find = %v, %v; want nothing to signal", proc, err)
+			}
+			p, err := Create(path)
+			if err != nil {
+				t.Fatalf("Create despite a stranger's %s: %v", mode, err)
+			}
+			p.Remove()
+			if !running(t, pid) {
+				t.Errorf("the %s holder was killed", mode)
+			}
+		})
+	}
+}
+
+// TestOtherProgram: a write-lock holder named in the pidfile that runs
+// another program than the one asked for is not the daemon.
+func TestOtherProgram(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.test")
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, other, string(b), 0o755)
+	path := filepath.Join(dir, "svc.pid")
+	h := startHelperFrom(t, other, "daemon", path)
+	pid := h.ready(t)
+	info := Inspect(path, "")
+	if info.State != Unknown || !errors.Is(info.Err, ErrForeign) || !strings.Contains(info.Err.Error(), "other.test") {
+		t.Errorf("Inspect = %+v; want unknown, ErrForeign naming the other program", info)
+	}
+	if _, proc, err := Find(path, ""); proc != nil || !errors.Is(err, ErrForeign) {
+		t.Errorf("Find = %v, %v; want ErrForeign", proc, err)
+	}
+	if info := Inspect(path, other); info.State != Running || info.PID != pid {
+		t.Errorf("Inspect naming its program = %+v; want running as %d", info, pid)
+	}
+}
+
+// TestFindPins: Find returns the daemon pinned; a signal through it
+// reaches it.
+func TestFindPins(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "svc.pid")
+	h := startPIDHelper(t, "daemon", path)
+	pid := h.ready(t)
+	info, proc, err := Find(path, "")
+	if err != nil || proc == nil || proc.PID() != pid || info.State != Running {
+		t.Fatalf("Find = %+v, %v, %v; want running, pinned pid %d", info, proc, err, pid)
+	}
+	defer proc.Close()
+	if err := proc.Signal(unix.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.line(t); got != "hup" {
+		t.Errorf("helper said %q, want hup", got)
+	}
+	if err := proc.Signal(unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if exited, err := proc.Wait(t.Context(), time.Minute); err != nil || !exited {
+		t.Errorf("Wait = %v, %v; want exited", exited, err)
+	}
+}
+
+// TestDroppedDaemonLeavesStopped: a daemon that dropped privileges cannot
+// unlink its pidfile from root's directory; it empties it, which reads as
+// Stopped (LSB 3), and the next Create or RemoveStale clears it.
+func TestDroppedDaemonLeavesStopped(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to drop privileges")
+	}
+	dir, err := os.MkdirTemp("", "svc-pidfile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	path := filepath.Join(dir, "svc.pid")
+	h := startPIDHelper(t, "dropped", path)
+	pid := h.ready(t)
+	if info := Inspect(path, ""); info.State != Running || info.PID != pid {
+		t.Fatalf("Inspect = %+v; want running as %d", info, pid)
+	}
+	h.stdin.Close()
+	if got := h.line(t); got != "removed <nil>" {
+		t.Errorf("helper said %q, want a clean Remove", got)
+	}
+	h.wait()
+	if got := readFile(t, path); got != "" {
+		t.Errorf("pidfile holds %q after the dropped daemon's Remove, want it emptied", got)
+	}
+	if info := Inspect(path, ""); info.State != Stopped || info.State.LSB() != 3 {
+		t.Errorf("Inspect = %+v; want stopped (LSB 3)", info)
+	}
+	if err := RemoveStale(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("RemoveStale left the emptied pidfile: %v", err)
+	}
+}
+
+// TestCleanPathForms: start, stop and status mean one file however the
+// path is spelt.
+func TestCleanPathForms(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "svc.pid")
+	p, err := Create(dir + "/svc.pid/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Remove()
+	if p.Path() != path {
+		t.Errorf("Path = %q, want %q", p.Path(), path)
+	}
+	for _, spelt := range []string{path, dir + "//svc.pid", dir + "/./svc.pid", dir + "/svc.pid/"} {
+		if info := Inspect(spelt, ""); info.State != Running || info.Path != path {
+			t.Errorf("Inspect(%q) = %+v; want running at %s", spelt, info, path)
+		}
+	}
+	for _, bad := range []string{"", "/", dir + "/.."} {
+		if _, err := Clean(bad); err == nil {
+			t.Errorf("Clean(%q) accepted it", bad)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || netbsd || openbsd
 
-package classic
+package pidfile
 
 import (
 	"context"
@@ -12,16 +12,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pinnedProc is a process watched by a kqueue EVFILT_PROC/NOTE_EXIT filter:
+// Proc is a process watched by a kqueue EVFILT_PROC/NOTE_EXIT filter:
 // the kqueue turns readable when it exits. There is no pidfd here, so a
 // signal goes by pid, right after Stop checked the pidfile's lock again;
 // the reuse window is that short, not closed.
-type pinnedProc struct {
+type Proc struct {
 	pid int
 	f   *os.File // the kqueue, non-blocking, in the runtime poller
 }
 
-func pinProcess(pid int) (*pinnedProc, error) {
+func pin(pid int) (*Proc, error) {
 	kq, err := unix.Kqueue()
 	if err != nil {
 		return nil, os.NewSyscallError("kqueue", err)
@@ -40,15 +40,15 @@ func pinProcess(pid int) (*pinnedProc, error) {
 	if err != nil {
 		unix.Close(kq)
 		if errors.Is(err, unix.ESRCH) {
-			return nil, errExited
+			return nil, ErrExited
 		}
 		return nil, os.NewSyscallError("kevent", err)
 	}
-	return &pinnedProc{pid: pid, f: os.NewFile(uintptr(kq), "kqueue:"+strconv.Itoa(pid))}, nil
+	return &Proc{pid: pid, f: os.NewFile(uintptr(kq), "kqueue:"+strconv.Itoa(pid))}, nil
 }
 
-// signal sends sig; a process that already exited is not an error.
-func (p *pinnedProc) signal(sig unix.Signal) error {
+// Signal sends sig; a process that already exited is not an error.
+func (p *Proc) Signal(sig unix.Signal) error {
 	err := unix.Kill(p.pid, sig)
 	if err == nil || errors.Is(err, unix.ESRCH) {
 		return nil
@@ -56,9 +56,9 @@ func (p *pinnedProc) signal(sig unix.Signal) error {
 	return os.NewSyscallError("kill", err)
 }
 
-// await waits up to d for the process to exit.
-func (p *pinnedProc) await(ctx context.Context, d time.Duration) (bool, error) {
+// Wait waits up to d for the process to exit.
+func (p *Proc) Wait(ctx context.Context, d time.Duration) (bool, error) {
 	return awaitReadable(ctx, p.f, d)
 }
 
-func (p *pinnedProc) close() { p.f.Close() }
+func (p *Proc) Close() { p.f.Close() }
