@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/svcdev/svc/classic/pidfile"
 )
 
 // Defaults for the zero Options.
@@ -61,7 +63,12 @@ func (o Options) resolved() (Options, error) {
 	if o.Args == nil && len(os.Args) > 0 {
 		o.Args = os.Args[1:]
 	}
-	for _, p := range []*string{&o.PIDFile, &o.LogFile, &o.Chdir} {
+	pf, err := pidfile.Clean(o.PIDFile)
+	if err != nil {
+		return o, err
+	}
+	o.PIDFile = pf
+	for _, p := range []*string{&o.LogFile, &o.Chdir} {
 		if *p == "" {
 			continue
 		}

@@ -145,6 +145,8 @@ static struct {
 
 static int take_start(const char *name, size_t n, const char *v, long long d)
 {
+	if ((IS("user") || IS("group")) && *v == 0)
+		return 0; // Go refuses an empty one, and says so
 	if (IS("timeout"))
 		start.timeout = d;
 	if (IS("pidfile"))
@@ -177,9 +179,13 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 	*pidfile = start.pidfile;
 	if (**pidfile == 0 || !octal_mask(start.umask))
 		return 0;
+	// A path Go would spell otherwise (pidfile.Clean), or whose directory
+	// is missing or unsafe, is Go's to report, before anything forks.
+	if (!svc_prestart_clean_path(*pidfile) || svc_prestart_dir_safe(*pidfile) <= 0)
+		return 0; // relative too: Go makes it absolute, checks and reports
 	// Options.resolved makes relative paths absolute: Go must say why it
 	// cannot (the working directory was removed).
-	if ((**pidfile != '/' || (*start.log && *start.log != '/') || *start.dir != '/') && !getcwd(cwd, sizeof cwd))
+	if (((*start.log && *start.log != '/') || *start.dir != '/') && !getcwd(cwd, sizeof cwd))
 		return 0;
 	return start.timeout > 0 ? start.timeout : 30 * SVC_SEC;
 }
@@ -202,8 +208,6 @@ static int take_stop(const char *name, size_t n, const char *v, long long d)
 	return 1;
 }
 
-#undef IS
-
 // svc_prestart_decide_stop is svc_prestart_decide for `svc stop
 // --classic`: the timeout after SIGTERM (cli's default 10s for <= 0)
 // when Go would stop with these flags, else 0.
@@ -216,9 +220,33 @@ long long svc_prestart_decide_stop(int argc, char **argv, const char **pidfile)
 	if (!walk(argc, argv, svc_prestart_stop_bool_flags, svc_prestart_stop_value_flags, take_stop))
 		return 0;
 	*pidfile = stop.pidfile;
-	if (**pidfile == 0)
-		return 0;
+	if (!svc_prestart_clean_path(*pidfile))
+		return 0; // relative, or spelt otherwise than pidfile.Clean would
 	return stop.timeout > 0 ? stop.timeout : 10 * SVC_SEC; // classic.DefaultStopTimeout
+}
+
+// cli's status flags.
+const char *const svc_prestart_status_bool_flags[] = {"classic", NULL};
+const char *const svc_prestart_status_value_flags[] = {"pidfile", NULL};
+
+static int take_status(const char *name, size_t n, const char *v, long long d)
+{
+	(void)d;
+	if (IS("pidfile"))
+		stop.pidfile = v;
+	return 1;
+}
+
+#undef IS
+
+const char *svc_prestart_decide_status(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "status") != 0 || !classic_asked(argc, argv))
+		return NULL;
+	stop.pidfile = "";
+	if (!walk(argc, argv, svc_prestart_status_bool_flags, svc_prestart_status_value_flags, take_status))
+		return NULL;
+	return svc_prestart_clean_path(stop.pidfile) ? stop.pidfile : NULL;
 }
 
 // say writes one control line for M; 0 if L is gone.
@@ -425,6 +453,11 @@ __attribute__((constructor)) static void prestart(int argc, char **argv, char **
 		launch(timeout, pidfile);
 	if ((timeout = svc_prestart_decide_stop(argc, argv, &pidfile)) > 0 && std_open()) {
 		int rc = svc_prestart_stop(timeout, pidfile);
+		if (rc >= 0)
+			_exit(rc);
+	}
+	if ((pidfile = svc_prestart_decide_status(argc, argv)) != NULL && std_open()) {
+		int rc = svc_prestart_status(pidfile);
 		if (rc >= 0)
 			_exit(rc);
 	}

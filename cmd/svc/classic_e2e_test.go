@@ -501,7 +501,7 @@ func TestClassicUserLogSymlink(t *testing.T) {
 		if err := os.Symlink(victim, logf); err != nil {
 			t.Fatal(err)
 		}
-		s.failedStart("symlink", "--user", "nobody", "--log", logf)
+		s.failedStart("symbolic link", "--user", "nobody", "--log", logf)
 		s.noPIDFile()
 		var st syscall.Stat_t
 		if err := syscall.Stat(victim, &st); err != nil || st.Uid != 0 {

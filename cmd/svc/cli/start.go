@@ -66,6 +66,17 @@ func parseStart(name string, args []string, stderr io.Writer) (*startFlags, int,
 		fmt.Fprintf(stderr, "svc %s: --classic needs --pidfile\n", name)
 		return nil, exitUsage, false
 	}
+	// An empty --user or --group would mean "stay root": refuse it.
+	var empty string
+	fs.Visit(func(fl *flag.Flag) {
+		if (fl.Name == "user" || fl.Name == "group") && fl.Value.String() == "" && empty == "" {
+			empty = fl.Name
+		}
+	})
+	if empty != "" {
+		fmt.Fprintf(stderr, "svc %s: --%s is empty: name a %s, or leave the flag out to keep ours\n", name, empty, empty)
+		return nil, exitUsage, false
+	}
 	return f, 0, true
 }
 

@@ -1,0 +1,176 @@
+//go:build cgo
+
+package prestart
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/svcdev/svc/internal/proctest"
+)
+
+// TestStatusWithoutGo proves the cgo build answers `svc status --classic`
+// for a running and a stopped daemon without starting the Go runtime,
+// while the pure-Go build does. Both print the same (TestSameAsGo).
+func TestStatusWithoutGo(t *testing.T) {
+	for _, b := range []struct {
+		name string
+		cgo  bool
+	}{{"cgo", true}, {"purego", false}} {
+		t.Run(b.name, func(t *testing.T) {
+			bin, pf := svcBinary(t, b.cgo), filepath.Join(privateDir(t), "svc.pid")
+			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
+			for _, want := range []result{{code: 0, stdout: "running (pid " + strconv.Itoa(pid) + ")\n"}, {code: 3, stdout: "stopped\n"}} {
+				r, trace := traced(t, "clone,clone3", bin, "status", "--classic", "--pidfile", pf)
+				if r != want {
+					t.Fatalf("status: %+v, want %+v", r, want)
+				}
+				if n := strings.Count(trace, "clone"); (n == 0) != b.cgo {
+					t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !b.cgo, trace)
+				}
+				stop(t, bin, pf)
+			}
+		})
+	}
+}
+
+// otherProgram is a copy of bin: the same code, another executable.
+func otherProgram(t *testing.T, bin string) string {
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(privateDir(t), "other")
+	if err := os.WriteFile(other, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
+// identityScenarios extend TestSameAsGo's with the attacks on the
+// pidfile's proof and the launcher's limits (issue: identity that cannot
+// be faked): each ends with the command under test, which both builds
+// must report alike, and checks that nobody was hit.
+var identityScenarios = []scenario{
+	{"status running", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
+		defer stop(t, bin, pf)
+		return runSvc(t, bin, "status", "--classic", "--pidfile", pf)
+	}},
+	{"status stopped", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "status", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"))
+	}},
+	{"status dead", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		os.WriteFile(pf, []byte(strconv.Itoa(sleeper(t))+"\n"), 0o644)
+		return runSvc(t, bin, "status", "--classic", "--pidfile", pf)
+	}},
+	{"status and stop: another program holds the lock", func(t *testing.T, bin, dir string) result {
+		// The holder is a real daemon with a real write lock, and the pid
+		// in the file is its own: only the program it runs is wrong.
+		pf, other := filepath.Join(dir, "svc.pid"), otherProgram(t, bin)
+		pid := startedPID(t, runSvc(t, other, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
+		defer stop(t, other, pf)
+		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		if st.code != 4 || r.code == 0 || !proctest.Alive(pid) {
+			t.Errorf("status %+v, stop %+v, pid %d alive %v: want unknown, refused, untouched", st, r, pid, proctest.Alive(pid))
+		}
+		named := strings.NewReplacer(other, "OTHER", bin, "BIN")
+		return result{code: st.code*10 + r.code, stdout: named.Replace(st.stdout + r.stdout), stderr: named.Replace(st.stderr + r.stderr)}
+	}},
+	{"stop: a stranger's flock on a pidfile naming it", func(t *testing.T, bin, dir string) result {
+		// The attack's end state: the pidfile names a live process that
+		// holds a flock on it, taken through a read-only descriptor.
+		pf := filepath.Join(dir, "svc.pid")
+		os.WriteFile(pf, []byte("1\n"), 0o644)
+		holder := exec.Command("flock", "-s", pf, "sleep", "300")
+		if err := holder.Start(); err != nil {
+			t.Skipf("flock(1): %v", err)
+		}
+		t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+		os.WriteFile(pf, []byte(strconv.Itoa(holder.Process.Pid)+"\n"), 0o644)
+		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
+		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		if st.code != 1 || r.code != 0 || !proctest.Alive(holder.Process.Pid) {
+			t.Errorf("status %+v, stop %+v: want dead, a clean stop, and the holder untouched", st, r)
+		}
+		return result{code: st.code*10 + r.code, stdout: st.stdout + r.stdout, stderr: st.stderr + r.stderr}
+	}},
+	{"start over a stale pidfile a stranger flocks", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		os.WriteFile(pf, []byte("1\n"), 0o644)
+		holder := exec.Command("flock", "-x", pf, "sleep", "300")
+		if err := holder.Start(); err != nil {
+			t.Skipf("flock(1): %v", err)
+		}
+		t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+		for !locked(pf) {
+		}
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t))
+		if r.code == 0 {
+			stop(t, bin, pf)
+		}
+		return r
+	}},
+	{"pidfile in a directory others may write", func(t *testing.T, bin, dir string) result {
+		open := filepath.Join(dir, "open")
+		os.Mkdir(open, 0o777)
+		os.Chmod(open, 0o1777)
+		pf := filepath.Join(open, "svc.pid")
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t))
+		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
+		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		return result{code: r.code*100 + st.code*10 + sp.code, stdout: r.stdout + st.stdout + sp.stdout, stderr: r.stderr + st.stderr + sp.stderr}
+	}},
+	{"pidfile another user owns", func(t *testing.T, bin, dir string) result {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to give a file away")
+		}
+		pf := filepath.Join(dir, "svc.pid")
+		sleep := sleeper(t)
+		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
+		os.Chown(pf, 65534, 65534)
+		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
+		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
+		if !proctest.Alive(sleep) {
+			t.Errorf("pid %d, named by a pidfile of uid 65534, was hit", sleep)
+		}
+		return result{code: st.code*10 + sp.code, stdout: st.stdout + sp.stdout, stderr: st.stderr + sp.stderr}
+	}},
+	{"empty --user", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--user", "", "--listen", proctest.FreeAddr(t))
+	}},
+	{"empty --group", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--group=", "--listen", proctest.FreeAddr(t))
+	}},
+	{"uid past 32 bits", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--user", "4294967296", "--listen", proctest.FreeAddr(t))
+	}},
+	{"gid -1", func(t *testing.T, bin, dir string) result {
+		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--group", "4294967295", "--listen", proctest.FreeAddr(t))
+	}},
+	{"longest timeouts", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--timeout", "2562047h", "--listen", proctest.FreeAddr(t))
+		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", pf, "--timeout", "2562047h")
+		return result{code: r.code*10 + sp.code, stdout: r.stdout + sp.stdout, stderr: r.stderr + sp.stderr}
+	}},
+	{"one pidfile, spelt three ways", func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", dir+"/svc.pid/", "--listen", proctest.FreeAddr(t))
+		st := runSvc(t, bin, "status", "--classic", "--pidfile", dir+"//svc.pid")
+		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", dir+"/./svc.pid")
+		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
+			t.Errorf("pidfile after stop: %v", err)
+		}
+		return result{code: r.code*100 + st.code*10 + sp.code, stdout: r.stdout + st.stdout + sp.stdout, stderr: r.stderr + st.stderr + sp.stderr}
+	}},
+}
+
+func init() { scenarios = append(scenarios, identityScenarios...) }
