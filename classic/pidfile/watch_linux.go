@@ -17,7 +17,7 @@ var settleTime = 250 * time.Millisecond
 
 // watch waits for a pidfile to change, through inotify: its name in
 // the directory (created, moved, deleted) and its inode (link count, last
-// close, which is when a flock is released). The zero value is off; the
+// close, which is when a lock is released). The zero value is off; the
 // first wait turns it on, for settleTime.
 type watch struct {
 	on       bool
