@@ -1,6 +1,7 @@
 // Package classic daemonizes the SysV way, done right: daemon(7)'s fifteen
 // steps, with readiness, a write-locked pidfile whose holder is proven
-// (package classic/pidfile), and stop/status/reload by pidfile. It is what `svc start --classic` (and the LSB init script) runs.
+// (package classic/pidfile), and stop/status/reload by pidfile. It is
+// what `svc start --classic` (and the LSB init script) runs.
 //
 // Go cannot fork a running runtime, so each "fork" of daemon(7) is either a
 // re-exec of the same binary with an explicit hand-off, or (cmd/svc, cgo on
