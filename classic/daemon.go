@@ -1,6 +1,11 @@
 package classic
 
-import "github.com/svcdev/svc/systemd"
+import (
+	"os"
+	"strconv"
+
+	"github.com/svcdev/svc/systemd"
+)
 
 // Daemon is the set-up daemon process, as Daemonize returns it there.
 type Daemon struct {
@@ -19,6 +24,23 @@ func (d *Daemon) PIDFile() *PIDFile { return d.pidfile }
 // Close removes the pidfile (before its lock is released). Call it when
 // the service is done.
 func (d *Daemon) Close() error { return d.pidfile.Remove() }
+
+// ReportUsage is for a program whose command line was refused (a usage
+// error, exit code code) after it printed why: if this process is a
+// classic daemon, the launcher is told the message is out already and
+// exits with code, as the program would have in its place. That happens
+// only in the C fast path, which cannot parse the program's own flags
+// (package classic/prestart); elsewhere it does nothing.
+func ReportUsage(code int) {
+	h, err := parseHandoff(os.Getenv(HandoffEnv))
+	if err != nil || h.role != roleDaemon {
+		return
+	}
+	if n, err := systemd.NewNotifier(h.notify); err == nil {
+		n.Notify("X_SVC_USAGE=" + strconv.Itoa(code))
+		n.Close()
+	}
+}
 
 // Fail tells the launcher why the service could not start, when it fails
 // before the service's own notifier exists (say, its log cannot be opened

@@ -28,6 +28,9 @@ func setUp(h handoff, o Options, err error) *Daemon {
 	if err != nil {
 		exitReporting(n, err)
 	}
+	if o.Name != "" {
+		n.Notify("X_SVC_NAME=" + o.Name)
+	}
 	d, err := daemonSetUp(n, h.notify, o)
 	if err != nil {
 		exitReporting(n, err)

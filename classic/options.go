@@ -35,6 +35,10 @@ type Options struct {
 	Chdir string
 	// Timeout bounds the wait for READY=1; 0: DefaultTimeout.
 	Timeout time.Duration
+	// Name is the program's name as its messages give it ("echod" in
+	// "echod start: ..."): the daemon tells the launcher, which in the C
+	// fast path (package classic/prestart) cannot know it otherwise.
+	Name string
 	// Args are the arguments (without the program name) the middle and
 	// daemon processes are started with; nil: os.Args[1:]. They must lead
 	// the program back to Daemonize with the same Options.

@@ -48,7 +48,11 @@ var decideCases = []struct {
 	{args: "start --classic --pidfile p -h"},
 	{args: "start --classic --pidfile p --help"},
 	{args: "start --classic --pidfile p -help"},
-	{args: "start --classic --pidfile p --bogus"},
+	// A flag C does not know is the program's own: the daemon's Go judges.
+	{args: "start --classic --pidfile p --bogus", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --addr :7007 --pidfile p", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --addr=:7007 --verbose --pidfile p --timeout 1s", timeout: time.Second, pidfile: "p"},
+	{args: "start --classic --pidfile p --addr", timeout: 30 * time.Second, pidfile: "p"},
 	{args: "start --classic --pidfile p --timeout"},
 	{args: "start --classic --pidfile p --timeout soon"},
 	{args: "start --classic --pidfile p --timeout 10"},

@@ -41,16 +41,17 @@ func TestMain(m *testing.M) {
 // svcBinary builds cmd/svc once per test binary, with cgo or without.
 func svcBinary(t testing.TB, cgo bool) string {
 	t.Helper()
-	i, name, flag := 0, "svc-purego", "CGO_ENABLED=0"
+	i, name, flag := 0, "purego", "CGO_ENABLED=0"
 	if cgo {
-		i, name, flag = 1, "svc-cgo", "CGO_ENABLED=1"
+		i, name, flag = 1, "cgo", "CGO_ENABLED=1"
 	}
 	builds.dirOnce.Do(func() { builds.dir, builds.dirError = os.MkdirTemp("", "prestart-test-") })
 	if builds.dirError != nil {
 		t.Fatal(builds.dirError)
 	}
 	builds.once[i].Do(func() {
-		builds.path[i] = filepath.Join(builds.dir, name)
+		builds.path[i] = filepath.Join(builds.dir, name, "svc") // named svc, as messages are
+		os.MkdirAll(filepath.Dir(builds.path[i]), 0o755)
 		cmd := exec.Command(goTool(), "build", "-o", builds.path[i], "github.com/svcdev/svc/cmd/svc")
 		cmd.Env = append(os.Environ(), flag)
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -155,6 +155,16 @@ var identityScenarios = []scenario{
 	{"gid -1", func(t *testing.T, bin, dir string) result {
 		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--group", "4294967295", "--listen", proctest.FreeAddr(t))
 	}},
+	{"a flag svc does not have", func(t *testing.T, bin, dir string) result {
+		// C takes it for the program's own and launches; the daemon's Go
+		// refuses it, as the pure-Go launcher does before any fork.
+		pf := filepath.Join(dir, "svc.pid")
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--bogus", "x", "--listen", proctest.FreeAddr(t))
+		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
+			t.Errorf("pidfile after a usage error: %v", err)
+		}
+		return r
+	}},
 	{"longest timeouts", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
 		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--timeout", "2562047h", "--listen", proctest.FreeAddr(t))

@@ -35,10 +35,10 @@ static struct {
 	const char *pidfile; // --pidfile, until X_SVC_PIDFILE names one
 	pid_t middle, pid;
 	int notify, ctrl, pidfd, sigfd;
-	int ctrl_eof, ready, exited, already, killed, bad_pidfile;
+	int ctrl_eof, ready, exited, already, killed, bad_pidfile, usage;
 	int code, sig, already_pid;
 	long long errnum;
-	char line[256], status[1 << 16], named[PATH_MAX];
+	char line[256], status[1 << 16], named[PATH_MAX], name[256];
 	size_t line_n, status_n;
 } L;
 static char dgram[1 << 16];
@@ -111,6 +111,10 @@ static void field(const char *f, size_t n)
 		L.bad_pidfile = vn >= sizeof L.named || memchr(v, 0, vn) != NULL;
 		if (!L.bad_pidfile)
 			memcpy(L.named, v, vn), L.named[vn] = 0;
+	} else if (KEY("X_SVC_USAGE")) {
+		L.usage = 1; // D printed Go's usage error on our stderr already
+	} else if (KEY("X_SVC_NAME") && vn > 0 && vn < sizeof L.name && !memchr(v, 0, vn)) {
+		memcpy(L.name, v, vn), L.name[vn] = 0;
 	} else if (KEY("X_SVC_ALREADY")) {
 		L.already = 1;
 		L.already_pid = svc_prestart_atoi(v, vn, &i) == 0 && i > 0 && i <= INT_MAX ? (int)i : 0;
@@ -230,7 +234,7 @@ static int report(int code, const char *cause, int timed_out)
 {
 	char b[64];
 	out_fd = 2;
-	adds("svc start: classic: daemon");
+	adds(L.name), adds(" start: classic: daemon");
 	if (L.pid > 0)
 		adds(" pid "), addi(L.pid);
 	adds(": ");
@@ -325,6 +329,8 @@ static int outcome(void)
 		return done("started", L.pid);
 	if (L.exited && L.already && L.code == 0)
 		return done("already running", L.already_pid);
+	if (L.exited && L.usage)
+		return L.code > 0 && L.code < 256 ? L.code : 2; // said by D, as Go says it
 	if (L.exited)
 		return remove_pidfile(), report(L.code, NULL, 0);
 	if (L.ctrl_eof && L.pid == 0) {
@@ -375,6 +381,7 @@ static int watch(void)
 int svc_prestart_watch(long long timeout, const char *pidfile, pid_t middle, int notify, int ctrl, int sigfd)
 {
 	L.timeout = timeout, L.pidfile = pidfile, L.middle = middle;
+	snprintf(L.name, sizeof L.name, "%s", svc_prestart_prog);
 	L.notify = notify, L.ctrl = ctrl, L.sigfd = sigfd, L.pidfd = -1;
 	fcntl(ctrl, F_SETFL, O_NONBLOCK); // read only what poll saw; never block
 	int rc = watch();

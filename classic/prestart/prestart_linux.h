@@ -8,6 +8,10 @@
 // "@svc-classic-<pid>-<16 hex>" and its NUL.
 #define SVC_PRESTART_ADDR_MAX 64
 
+// The program's name as messages give it until the daemon says its own
+// (X_SVC_NAME=): argv[0]'s last element.
+extern const char *svc_prestart_prog;
+
 // Set by the constructor in the daemon D only: the Go init reads them to
 // hand D the launcher's notify address, as the re-exec path would.
 extern int svc_prestart_daemon;

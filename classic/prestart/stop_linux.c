@@ -198,7 +198,8 @@ static void print(int fd, const char *s)
 // fail is cli.fail: "svc stop: " and the error's text.
 static int fail(const char *what)
 {
-	print(2, "svc stop: ");
+	print(2, svc_prestart_prog);
+	print(2, " stop: ");
 	print(2, what);
 	print(2, "\n");
 	return 1;

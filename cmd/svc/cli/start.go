@@ -39,6 +39,9 @@ func cmdStart(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	f, code, ok := parseStart("start", args, stderr)
 	if !ok {
+		if code != exitOK {
+			classic.ReportUsage(code) // in a daemon of the C fast path
+		}
 		return code
 	}
 	return startClassic(ctx, "start", f, args, stdout, stderr)
@@ -102,6 +105,7 @@ func (f *startFlags) options(daemonArgs []string) (classic.Options, error) {
 		Umask:   &umask,
 		Chdir:   f.chdir,
 		Timeout: f.timeout,
+		Name:    "svc",
 		Args:    daemonArgs,
 	}, nil
 }
