@@ -277,7 +277,7 @@ func TestClassicAttackHeldLock(t *testing.T) {
 	needRoot(t)
 	forEachVariant(t, func(t *testing.T, s *scene) {
 		writePIDFile(t, s.pidfile, deadPID(t)) // root's, 0644, in a root 0755 dir
-		a := s.holder(true, "ro", "-", "flock-ex", "try:fcntl-rd")
+		a := s.holder(true, "ro", "-", "flock-ex", "try:fcntl-rd", "try:fcntl-wr")
 		writePIDFile(t, s.pidfile, a.Process.Pid) // same inode: the attacker's lock stays
 		r := s.stop(s.pidfile, "--timeout", "5s")
 		unharmed(t, a.Process.Pid, "the attacker holding a read-only flock", r)
