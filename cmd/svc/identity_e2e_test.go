@@ -269,7 +269,7 @@ func (s *scene) stop(pidfile string, extra ...string) result {
 
 func combined(r result) string { return r.stdout + r.stderr }
 
-// TestClassicAttackHeldLock is contract item 1 without pid reuse: the
+// TestClassicAttackHeldLock (issue 10, without pid reuse): the
 // unprivileged attacker is itself the pid in root's pidfile and holds
 // flock LOCK_EX (and an fcntl read lock) through a read-only descriptor.
 // Root's svc must not take it for the daemon.
@@ -292,7 +292,7 @@ func TestClassicAttackHeldLock(t *testing.T) {
 	})
 }
 
-// TestClassicAttackPIDReuse is contract item 1 in full: the attacker
+// TestClassicAttackPIDReuse (issue 10, in full): the attacker
 // takes the lock as the pid in root's pidfile, hands it to a child and
 // exits; a root process (the victim, a sleep) then gets that pid, so
 // /proc/locks names a live pid as the holder. Root's svc must not stop
@@ -411,7 +411,7 @@ func flockHolders(ino uint64) []int {
 	return pids
 }
 
-// TestClassicWritableDir is contract item 2: a pidfile in a directory
+// TestClassicWritableDir (issue 10): a pidfile in a directory
 // others may write (sticky 1777 like /tmp, and plain 0777) is refused,
 // root included, even when the pidfile in it is root's.
 func TestClassicWritableDir(t *testing.T) {
@@ -464,7 +464,7 @@ func noDaemon(t *testing.T, pidfile, addr string) {
 	}
 }
 
-// TestClassicForeignOwner is contract item 3: a pidfile owned by another
+// TestClassicForeignOwner (issue 10): a pidfile owned by another
 // user, naming a live root process, is refused as start-stop-daemon does.
 func TestClassicForeignOwner(t *testing.T) {
 	needRoot(t)
@@ -489,7 +489,7 @@ func TestClassicForeignOwner(t *testing.T) {
 	})
 }
 
-// TestClassicStaleLockedByOther is contract item 4: an unprivileged read
+// TestClassicStaleLockedByOther (issue 10): an unprivileged read
 // lock (or flock) on a stale pidfile does not block root's start.
 func TestClassicStaleLockedByOther(t *testing.T) {
 	needRoot(t)
@@ -546,7 +546,7 @@ func (s *scene) freshPIDFile(name string) string {
 	return filepath.Join(dir, "svc.pid")
 }
 
-// TestClassicTimeoutNanosecond is contract item 5: a launch that times
+// TestClassicTimeoutNanosecond (issue 10): a launch that times
 // out at once returns, fails, and leaves no daemon and no pidfile, every
 // time (the cgo launcher hung in 3 of 12).
 func TestClassicTimeoutNanosecond(t *testing.T) {
@@ -569,7 +569,7 @@ func TestClassicTimeoutNanosecond(t *testing.T) {
 	})
 }
 
-// TestClassicLauncherSIGTERM is contract item 6: SIGTERM to the launcher
+// TestClassicLauncherSIGTERM (issue 10): SIGTERM to the launcher
 // within about 0–2 ms of its exec, over 20 delays. The launcher returns;
 // unless it said "started", it leaves no daemon and no pidfile.
 func TestClassicLauncherSIGTERM(t *testing.T) {
@@ -600,7 +600,7 @@ func TestClassicLauncherSIGTERM(t *testing.T) {
 	})
 }
 
-// TestClassicHugeTimeout is contract item 7: a timeout near
+// TestClassicHugeTimeout (issue 10): a timeout near
 // time.Duration's maximum, and the maximum itself (which overflows any
 // now+timeout, whatever the uptime), must not wrap a deadline. The daemon
 // drains for 300ms on SIGTERM: a stop whose deadline wrapped into the
@@ -625,7 +625,7 @@ func TestClassicHugeTimeout(t *testing.T) {
 	})
 }
 
-// TestClassicEmptyUserGroup is contract item 8: an empty --user or --group
+// TestClassicEmptyUserGroup (issue 10): an empty --user or --group
 // are refused, not taken for "stay root".
 func TestClassicEmptyUserGroup(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *scene) {
@@ -639,7 +639,7 @@ func TestClassicEmptyUserGroup(t *testing.T) {
 	})
 }
 
-// TestClassicIDOutOfRange is contract item 9: ids past uid_t, and
+// TestClassicIDOutOfRange (issue 10): ids past uid_t, and
 // 4294967295 ((uid_t)-1, "no change" to setuid and chown), are refused.
 func TestClassicIDOutOfRange(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *scene) {
@@ -656,7 +656,7 @@ func TestClassicIDOutOfRange(t *testing.T) {
 	})
 }
 
-// TestClassicUserLogDirSymlink is contract item 10: a symlink among the
+// TestClassicUserLogDirSymlink (issue 10): a symlink among the
 // log path's directories is refused under --user, and its target is not
 // given to the service user.
 func TestClassicUserLogDirSymlink(t *testing.T) {
@@ -689,7 +689,7 @@ func TestClassicUserLogDirSymlink(t *testing.T) {
 	})
 }
 
-// TestClassicUserKilledStatus is contract item 11: a --user daemon that
+// TestClassicUserKilledStatus (issue 10): a --user daemon that
 // exits on a plain SIGTERM cannot remove its root-owned pidfile; status
 // still says stopped (3), not dead (1).
 func TestClassicUserKilledStatus(t *testing.T) {
@@ -711,7 +711,7 @@ func TestClassicUserKilledStatus(t *testing.T) {
 	})
 }
 
-// TestClassicStopUnlinkFails is contract item 12: stop as an unprivileged
+// TestClassicStopUnlinkFails (issue 10): stop as an unprivileged
 // user, whose daemon ignores SIGTERM for an hour and so is killed, and
 // whose pidfile directory it may no longer write, says the pidfile could
 // not be removed.
@@ -740,7 +740,7 @@ func TestClassicStopUnlinkFails(t *testing.T) {
 	})
 }
 
-// TestClassicPathForms is contract item 13: start, status and stop agree
+// TestClassicPathForms (issue 10): start, status and stop agree
 // on a pidfile however its path is spelled.
 func TestClassicPathForms(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, s *scene) {
@@ -769,7 +769,7 @@ func TestClassicPathForms(t *testing.T) {
 	})
 }
 
-// TestClassicMissingDirEarly is contract item 14: a missing pidfile
+// TestClassicMissingDirEarly (issue 10): a missing pidfile
 // directory is refused by the launcher before anything forks, naming the
 // directory, not reported from inside a daemon.
 func TestClassicMissingDirEarly(t *testing.T) {
@@ -784,7 +784,7 @@ func TestClassicMissingDirEarly(t *testing.T) {
 	})
 }
 
-// TestClassicNotOurExecutable is contract item 15: a root process that
+// TestClassicNotOurExecutable (issue 10): a root process that
 // holds a real write lock (fcntl F_WRLCK and flock LOCK_EX, through a
 // read-write descriptor) on root's pidfile and is named in it, but is not
 // an svc executable, is not the daemon.
