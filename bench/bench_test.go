@@ -68,6 +68,7 @@ func TestBenchmarks(t *testing.T) {
 	r := &report{rounds: rounds(), started: time.Now()}
 	r.start = benchStart(t, b, r.rounds)
 	r.stop = benchStop(t, b, r.rounds)
+	r.idle = benchIdle(t, b, r.rounds)
 	r.rss = benchRSS(t, b, 5)
 	r.scale = benchScale(t, b, 100)
 	r.systemd = benchSystemd(t, b, r.rounds)

@@ -17,6 +17,7 @@ type report struct {
 	rss     []*rssResult
 	scale   *scaleResult
 	systemd *systemdResult
+	idle    *idleResult
 }
 
 func machine() string {
@@ -96,6 +97,10 @@ func (r *report) markdown() string {
 		w("- start per daemon: median %s; first 10 median %s, last 10 median %s (flat if close)\n",
 			ms(s.start.median()), ms(first.median()), ms(last.median()))
 		w("- stop per daemon: median %s\n", ms(s.stop.median()))
+	}
+
+	if r.idle != nil {
+		w("\n## After an idle pause\n\n%s", r.idle.markdown())
 	}
 
 	if s := r.systemd; s != nil {

@@ -50,12 +50,14 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == execMasked {
 		runMasked(os.Args[2:])
 	}
+	identityHelper()
 	dir, err := os.MkdirTemp("", "svc-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	buildVariants(dir)
+	shareBinaries(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
