@@ -279,11 +279,11 @@ func TestClassicAttackHeldLock(t *testing.T) {
 		writePIDFile(t, s.pidfile, deadPID(t)) // root's, 0644, in a root 0755 dir
 		a := s.holder(true, "ro", "-", "flock-ex", "try:fcntl-rd", "try:fcntl-wr")
 		writePIDFile(t, s.pidfile, a.Process.Pid) // same inode: the attacker's lock stays
-		r := s.stop(s.pidfile, "--timeout", "5s")
-		unharmed(t, a.Process.Pid, "the attacker holding a read-only flock", r)
 		if r := s.status(s.pidfile); r.code != 1 {
 			t.Errorf("status: %v; want 1 (dead, pidfile exists): a read-only lock holder is not the daemon", r)
 		}
+		r := s.stop(s.pidfile, "--timeout", "5s") // and removes the stale pidfile
+		unharmed(t, a.Process.Pid, "the attacker holding a read-only flock", r)
 		r = s.svc(s.startArgs()...)
 		if !startedRE.MatchString(r.stdout) {
 			t.Fatalf("start: %v; want a new daemon started, not \"already running\" for the attacker", r)
@@ -306,11 +306,11 @@ func TestClassicAttackPIDReuse(t *testing.T) {
 	needRoot(t)
 	forEachVariant(t, func(t *testing.T, s *scene) {
 		x := s.handedOffLock()
-		r := s.stop(s.pidfile, "--timeout", "5s")
-		unharmed(t, x, "the victim, a root sleep that got the pid the handed-off read-only flock names", r)
 		if r := s.status(s.pidfile); r.code != 1 {
 			t.Errorf("status: %v; want 1 (dead, pidfile exists): pid %d is a sleep that holds no lock", r, x)
 		}
+		r := s.stop(s.pidfile, "--timeout", "5s") // and removes the stale pidfile
+		unharmed(t, x, "the victim, a root sleep that got the pid the handed-off read-only flock names", r)
 		r = s.svc(s.startArgs()...)
 		if !startedRE.MatchString(r.stdout) {
 			t.Fatalf("start: %v; want a new daemon started, not \"already running\" for the victim %d", r, x)
