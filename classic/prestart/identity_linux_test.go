@@ -4,7 +4,6 @@ package prestart
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -84,77 +83,6 @@ var identityScenarios = []scenario{
 		named := strings.NewReplacer(other, "OTHER", bin, "BIN")
 		return result{code: st.code*10 + r.code, stdout: named.Replace(st.stdout + r.stdout), stderr: named.Replace(st.stderr + r.stderr)}
 	}},
-	{"stop: a stranger's flock on a pidfile naming it", func(t *testing.T, bin, dir string) result {
-		// The attack's end state: the pidfile names a live process that
-		// holds a flock on it, taken through a read-only descriptor.
-		pf := filepath.Join(dir, "svc.pid")
-		os.WriteFile(pf, []byte("1\n"), 0o644)
-		holder := exec.Command("flock", "-s", pf, "sleep", "300")
-		if err := holder.Start(); err != nil {
-			t.Skipf("flock(1): %v", err)
-		}
-		t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-		os.WriteFile(pf, []byte(strconv.Itoa(holder.Process.Pid)+"\n"), 0o644)
-		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
-		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
-		if st.code != 1 || r.code != 0 || !proctest.Alive(holder.Process.Pid) {
-			t.Errorf("status %+v, stop %+v: want dead, a clean stop, and the holder untouched", st, r)
-		}
-		return result{code: st.code*10 + r.code, stdout: st.stdout + r.stdout, stderr: st.stderr + r.stderr}
-	}},
-	{"start over a stale pidfile a stranger flocks", func(t *testing.T, bin, dir string) result {
-		pf := filepath.Join(dir, "svc.pid")
-		os.WriteFile(pf, []byte("1\n"), 0o644)
-		holder := exec.Command("flock", "-x", pf, "sleep", "300")
-		if err := holder.Start(); err != nil {
-			t.Skipf("flock(1): %v", err)
-		}
-		t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-		for !locked(pf) {
-		}
-		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t))
-		if r.code == 0 {
-			stop(t, bin, pf)
-		}
-		return r
-	}},
-	{"pidfile in a directory others may write", func(t *testing.T, bin, dir string) result {
-		open := filepath.Join(dir, "open")
-		os.Mkdir(open, 0o777)
-		os.Chmod(open, 0o1777)
-		pf := filepath.Join(open, "svc.pid")
-		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t))
-		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
-		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
-		return result{code: r.code*100 + st.code*10 + sp.code, stdout: r.stdout + st.stdout + sp.stdout, stderr: r.stderr + st.stderr + sp.stderr}
-	}},
-	{"pidfile another user owns", func(t *testing.T, bin, dir string) result {
-		if os.Geteuid() != 0 {
-			t.Skip("needs root to give a file away")
-		}
-		pf := filepath.Join(dir, "svc.pid")
-		sleep := sleeper(t)
-		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
-		os.Chown(pf, 65534, 65534)
-		st := runSvc(t, bin, "status", "--classic", "--pidfile", pf)
-		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
-		if !proctest.Alive(sleep) {
-			t.Errorf("pid %d, named by a pidfile of uid 65534, was hit", sleep)
-		}
-		return result{code: st.code*10 + sp.code, stdout: st.stdout + sp.stdout, stderr: st.stderr + sp.stderr}
-	}},
-	{"empty --user", func(t *testing.T, bin, dir string) result {
-		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--user", "", "--listen", proctest.FreeAddr(t))
-	}},
-	{"empty --group", func(t *testing.T, bin, dir string) result {
-		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--group=", "--listen", proctest.FreeAddr(t))
-	}},
-	{"uid past 32 bits", func(t *testing.T, bin, dir string) result {
-		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--user", "4294967296", "--listen", proctest.FreeAddr(t))
-	}},
-	{"gid -1", func(t *testing.T, bin, dir string) result {
-		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--group", "4294967295", "--listen", proctest.FreeAddr(t))
-	}},
 	{"a flag svc does not have", func(t *testing.T, bin, dir string) result {
 		// C takes it for the program's own and launches; the daemon's Go
 		// refuses it, as the pure-Go launcher does before any fork.
@@ -164,12 +92,6 @@ var identityScenarios = []scenario{
 			t.Errorf("pidfile after a usage error: %v", err)
 		}
 		return r
-	}},
-	{"longest timeouts", func(t *testing.T, bin, dir string) result {
-		pf := filepath.Join(dir, "svc.pid")
-		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--timeout", "2562047h", "--listen", proctest.FreeAddr(t))
-		sp := runSvc(t, bin, "stop", "--classic", "--pidfile", pf, "--timeout", "2562047h")
-		return result{code: r.code*10 + sp.code, stdout: r.stdout + sp.stdout, stderr: r.stderr + sp.stderr}
 	}},
 	{"one pidfile, spelt three ways", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
