@@ -31,17 +31,23 @@ func benchIdle(t *testing.T, b bins, rounds int) *idleResult {
 	}
 }
 
-// idleStatus asks each contender about one running daemon.
+// idleStatus asks each contender about a running daemon: each svc build
+// about its own (a daemon proves to be ours only to the program it
+// runs), start-stop-daemon about the cgo build's.
 func idleStatus(t *testing.T, b bins, rounds int) []*series {
 	cs := startContenders(b)
-	inst := newInstance(t)
-	run(t, cs[0].argv(inst)...)
-	waitHealthy(t, inst.addr, 10*time.Second)
-	defer run(t, cs[0].stop(inst)...)
+	var pidfiles []string
+	for _, c := range cs[:2] {
+		inst := newInstance(t)
+		run(t, c.argv(inst)...)
+		waitHealthy(t, inst.addr, 10*time.Second)
+		defer run(t, c.stop(inst)...)
+		pidfiles = append(pidfiles, inst.pidfile)
+	}
 	argvs := [][]string{
-		{b.svc, "status", "--classic", "--pidfile", inst.pidfile},
-		{b.svcPure, "status", "--classic", "--pidfile", inst.pidfile},
-		{"start-stop-daemon", "--status", "--pidfile", inst.pidfile},
+		{b.svc, "status", "--classic", "--pidfile", pidfiles[0]},
+		{b.svcPure, "status", "--classic", "--pidfile", pidfiles[1]},
+		{"start-stop-daemon", "--status", "--pidfile", pidfiles[0]},
 	}
 	out := []*series{{name: "svc status --classic (cgo prestart)"}, {name: "svc status --classic (pure Go)"},
 		{name: "start-stop-daemon --status --pidfile"}}
