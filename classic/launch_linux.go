@@ -56,7 +56,11 @@ func listenNotify() (fd int, addr string, err error) {
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return -1, "", fmt.Errorf("classic: notify socket: %w", err)
 	}
-	addr = fmt.Sprintf("@svc-classic-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:]))
+	return listenNotifyAt(fmt.Sprintf("@svc-classic-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:])))
+}
+
+// listenNotifyAt binds a notify socket at addr, with SO_PASSCRED.
+func listenNotifyAt(addr string) (fd int, _ string, err error) {
 	fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return -1, "", os.NewSyscallError("socket", err)

@@ -92,14 +92,21 @@ func readableNow(fd int) bool {
 	return err == nil && n > 0
 }
 
+// Control calls f with the descriptor that turns readable when the
+// process exits (a pidfd; a kqueue on the BSDs), for a poll on it beside
+// others. f must not close it.
+func (p *Proc) Control(f func(fd int)) error {
+	rc, err := p.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Control(func(fd uintptr) { f(int(fd)) })
+}
+
 // exited tells whether the process has exited, without waiting. (Not
 // through f.Fd(), which would take f out of the runtime's poller.)
 func (p *Proc) exited() bool {
-	rc, err := p.f.SyscallConn()
-	if err != nil {
-		return false
-	}
 	gone := false
-	rc.Control(func(fd uintptr) { gone = readableNow(int(fd)) })
+	p.Control(func(fd int) { gone = readableNow(fd) })
 	return gone
 }

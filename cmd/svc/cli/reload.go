@@ -3,12 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"syscall"
+	"time"
 
 	"github.com/svcdev/svc/classic"
 )
+
+// defaultReloadTimeout bounds the wait for a daemon's word on its reload.
+const defaultReloadTimeout = 30 * time.Second
 
 // lsbNotRunning is the LSB init-script code for "program is not running",
 // which reload of a stopped daemon returns.
@@ -18,15 +22,23 @@ func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !classicAsked(args) {
 		return initCommand(ctx, "reload", args, stdout, stderr)
 	}
-	pidfile, code, ok := parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, nil)
+	timeout := defaultReloadTimeout
+	pidfile, code, ok := parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&timeout, "timeout", defaultReloadTimeout, "wait this long for the daemon to say how the reload went")
+	})
 	if !ok {
 		return code
 	}
-	pid, err := classic.Signal(pidfile, syscall.SIGHUP)
+	pid, err := classic.Reload(ctx, pidfile, timeout)
 	switch {
 	case errors.Is(err, classic.ErrNotRunning):
 		fmt.Fprintln(stderr, "svc reload: not running")
 		return lsbNotRunning
+	case errors.Is(err, classic.ErrUnconfirmed):
+		fmt.Fprintf(stdout, "reload signalled (pid %d); %v\n", pid, err)
+		return exitOK
+	case err != nil && pid > 0:
+		return fail(stderr, "reload", fmt.Errorf("pid %d: %w", pid, err))
 	case err != nil:
 		return fail(stderr, "reload", err)
 	}

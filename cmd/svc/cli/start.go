@@ -147,7 +147,7 @@ func startClassic(ctx context.Context, name string, f *startFlags, args []string
 
 // runDaemon runs the reference service in the set-up daemon.
 func runDaemon(ctx context.Context, f *startFlags, d *classic.Daemon) error {
-	opts := svc.Options{Mode: svc.ModeClassic, NotifySocket: d.NotifySocket()}
+	opts := svc.Options{Mode: svc.ModeClassic, NotifySocket: d.NotifySocket(), ReloadSocket: d.ReloadSocket()}
 	if f.neverReady {
 		return svc.Run(ctx, opts, func(ctx context.Context, _ *svc.Notifier) error {
 			<-ctx.Done()
