@@ -14,21 +14,21 @@ import (
 // which reload of a stopped daemon returns.
 const lsbNotRunning = 7
 
-func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !classicAsked(args) {
-		return initCommand(ctx, "reload", args, stdout, stderr)
+		return p.initCommand(ctx, "reload", args, stdout, stderr)
 	}
-	pidfile, code, ok := parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, nil)
+	pidfile, code, ok := p.parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, nil)
 	if !ok {
 		return code
 	}
 	pid, err := classic.Signal(pidfile, syscall.SIGHUP)
 	switch {
 	case errors.Is(err, classic.ErrNotRunning):
-		fmt.Fprintln(stderr, "svc reload: not running")
+		fmt.Fprintf(stderr, "%s reload: not running\n", p.Name)
 		return lsbNotRunning
 	case err != nil:
-		return fail(stderr, "reload", err)
+		return p.fail(stderr, "reload", err)
 	}
 	fmt.Fprintf(stdout, "reloaded (pid %d)\n", pid)
 	return exitOK
