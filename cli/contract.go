@@ -63,20 +63,17 @@ func reserved() map[string]bool {
 
 // checkBinary refuses a --binary that does not speak the contract: the
 // unit or script would run it with flags it does not know. This very
-// binary speaks it; any other is asked (`B help contract`), as found
-// under --root if staged there.
-func (p *Program) checkBinary(ctx context.Context, f installFlags, spec install.Spec) error {
-	if f.binary == "" {
-		return nil
-	}
+// binary speaks it, and its own flags check args; any other is asked
+// (`B help contract`), as found under --root if staged there.
+func (p *Program) checkBinary(ctx context.Context, f installFlags, spec install.Spec, stderr io.Writer) error {
 	bin := spec.Binary
 	if f.root != "" {
 		if staged := filepath.Join(f.root, bin); exists(staged) {
 			bin = staged
 		}
 	}
-	if self, err := os.Executable(); err == nil && sameFile(self, bin) {
-		return nil
+	if self, err := os.Executable(); f.binary == "" || (err == nil && sameFile(self, bin)) {
+		return p.checkArgs(spec.Args, stderr)
 	}
 	err := probeContract(ctx, bin)
 	if err == nil {
@@ -84,6 +81,21 @@ func (p *Program) checkBinary(ctx context.Context, f installFlags, spec install.
 	}
 	return fmt.Errorf("--binary %s: %w; it does not speak the init contract the unit and scripts rely on (`%s help contract`): wrap it instead, with svc install --exec %s -- ARGS",
 		spec.Binary, err, p.Name, spec.Binary)
+}
+
+// checkArgs refuses service arguments the program would refuse at every
+// start: flags it does not have, or arguments that are not flags.
+func (p *Program) checkArgs(args []string, stderr io.Writer) error {
+	fs := p.newFlags("install: service argument", stderr)
+	p.addFlags(fs)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("service arguments %q: %w (see %s help run)", args, err, p.Name)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("service arguments %q: %q is not a flag of %s (see %s help run)", args, fs.Arg(0), p.Name, p.Name)
+	}
+	return nil
 }
 
 // probeContract runs `bin help contract` and wants Contract as the first

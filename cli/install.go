@@ -100,7 +100,7 @@ func (p *Program) cmdInstall(ctx context.Context, args []string, stdout, stderr 
 	if err != nil {
 		return p.fail(stderr, "install", err)
 	}
-	if err := p.checkBinary(ctx, f, spec); err != nil {
+	if err := p.checkBinary(ctx, f, spec, io.Discard); err != nil {
 		return p.fail(stderr, "install", err)
 	}
 	if err := needsRoot(f.root, f.dryRun, spec.Scope); err != nil {

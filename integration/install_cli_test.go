@@ -66,7 +66,7 @@ func TestInstallRootStaging(t *testing.T) {
 		t.Run(tc.init, func(t *testing.T) {
 			root := t.TempDir()
 			code, out := svcRun(t, "install", "--init", tc.init, "--root", root, "--name", "web",
-				"--binary", "/usr/bin/svc", "--", "--listen", "127.0.0.1:8080")
+				"--binary", svcBin, "--", "--listen", "127.0.0.1:8080")
 			if code != 0 {
 				t.Fatalf("install --root: exit %d: %s", code, out)
 			}
@@ -113,8 +113,8 @@ func TestInstallRefusesBadNames(t *testing.T) {
 // TestInstallDryRun prints the plan and changes nothing; for launchd it
 // shows the launchctl commands on any OS.
 func TestInstallDryRun(t *testing.T) {
-	code, out := svcRun(t, "install", "--dry-run", "--init", "launchd", "--name", "web", "--binary", "/usr/local/bin/svc",
-		"--", "--listen", "127.0.0.1:8080", `/var/log/a b/%h $HOME "q".log`)
+	code, out := svcRun(t, "install", "--dry-run", "--init", "launchd", "--name", "web", "--binary", svcBin,
+		"--", "--listen", "127.0.0.1:8080", "--shutdown-delay", "1s", "--listen", `/var/log/a b/%h $HOME "q".log`)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, out)
 	}
@@ -128,8 +128,8 @@ func TestInstallDryRun(t *testing.T) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
 	}
-	code, out = svcRun(t, "install", "--dry-run", "--init", "sysv", "--name", "web", "--binary", "/usr/local/bin/svc",
-		"--", `/var/log/a b/%h $HOME "q".log`)
+	code, out = svcRun(t, "install", "--dry-run", "--init", "sysv", "--name", "web", "--binary", svcBin,
+		"--", "--listen", `/var/log/a b/%h $HOME "q".log`)
 	if code != 0 || !strings.Contains(out, `'/var/log/a b/%h $HOME "q".log'`) {
 		t.Errorf("sysv dry run: exit %d:\n%s", code, out)
 	}
