@@ -17,6 +17,7 @@ type report struct {
 	rss     []*rssResult
 	scale   *scaleResult
 	systemd *systemdResult
+	echod   *echodResult
 }
 
 func machine() string {
@@ -100,6 +101,9 @@ func (r *report) markdown() string {
 
 	if s := r.systemd; s != nil {
 		w("\n## Under a real systemd\n\n%s", s.markdown())
+	}
+	if e := r.echod; e != nil {
+		w("\n## A program of its own: examples/echod\n\n%s", e.markdown())
 	}
 	return b.String()
 }

@@ -20,7 +20,7 @@ func main() {
 	s.Flags(flags)
 	p := &cli.Program{
 		Name:        "svc",
-		Description: "the svc reference service: HTTP on --listen, /healthz once ready",
+		Description: "svc reference HTTP service",
 		Version:     version,
 		Run:         s.Run,
 		Reload:      s.Reload,
