@@ -56,9 +56,10 @@ type Program struct {
 	Reload func(ctx context.Context) error
 	// Flags are the program's own flags, accepted by run, start --classic
 	// and restart --classic, and carried by install (`PROG install --
-	// --addr :7007`) into the unit, script or plist. flag.CommandLine
-	// works; do not Parse it yourself. Names the contract uses (see
-	// Contract) are refused.
+	// --addr :7007`) into the unit, script or plist. The program takes
+	// flags only, no other arguments. flag.CommandLine works; do not
+	// Parse it yourself. Names the contract uses (see Contract) are
+	// refused.
 	Flags *flag.FlagSet
 }
 
@@ -145,6 +146,11 @@ func (p *Program) visitFlags(fn func(*flag.Flag)) {
 	if p.Flags != nil {
 		p.Flags.VisitAll(fn)
 	}
+}
+
+// hasFlag reports whether name is one of the program's own flags.
+func (p *Program) hasFlag(name string) bool {
+	return p.Flags != nil && p.Flags.Lookup(name) != nil
 }
 
 // addFlags adds the program's own flags to fs: the same flag.Values, so

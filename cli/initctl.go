@@ -63,8 +63,7 @@ func (p *Program) classicHint(verb string, err error, stderr io.Writer) {
 	name = strings.TrimPrefix(name, "-")
 	var known bool
 	if verb == "start" || verb == "restart" {
-		known = p.startFlagSet(verb, new(startFlags), io.Discard).Lookup(name) != nil
-		p.visitFlags(func(f *flag.Flag) { known = known || f.Name == name })
+		known = p.startFlagSet(verb, new(startFlags), io.Discard).Lookup(name) != nil || p.hasFlag(name)
 	} else {
 		known = name == "pidfile" || (verb == "stop" && name == "timeout")
 	}

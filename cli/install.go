@@ -91,8 +91,9 @@ func (p *Program) cmdInstall(ctx context.Context, args []string, stdout, stderr 
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
-		if strings.HasPrefix(err.Error(), "flag provided but not defined") {
-			fmt.Fprintf(stderr, "%s install: the service's own flags go after --: %s install [FLAGS] -- --flag value\n", p.Name, p.Name)
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok && p.hasFlag(strings.TrimPrefix(name, "-")) {
+			fmt.Fprintf(stderr, "%s install: --%s is the service's own flag; it goes after --: %s install [FLAGS] -- --%s ...\n",
+				p.Name, strings.TrimPrefix(name, "-"), p.Name, strings.TrimPrefix(name, "-"))
 		}
 		return exitUsage
 	}

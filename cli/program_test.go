@@ -126,3 +126,12 @@ func TestProgramChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallFlagHint: the service's own flag before -- is refused with
+// the way to pass it.
+func TestInstallFlagHint(t *testing.T) {
+	code, _, errOut := run(testProgram(), "install", "--dry-run", "--listen", ":1")
+	if want := "svc install: --listen is the service's own flag; it goes after --: svc install [FLAGS] -- --listen ...\n"; code != exitUsage || !strings.HasSuffix(errOut, want) {
+		t.Errorf("install --listen: exit %d, stderr:\n%s\nwant 2 and %q", code, errOut, want)
+	}
+}
