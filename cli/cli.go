@@ -232,23 +232,16 @@ func (p *Program) parsePidfile(cmd, what string, args []string, stderr io.Writer
 	return pidfile, 0, true
 }
 
-// fail prints err as "PROG CMD: err" and returns exitFail. A package's
-// prefix that only repeats the command goes ("svc install: install: ...",
-// "echod stop: classic: ...").
+// fail prints err as "PROG CMD: err" and returns exitFail. The prefix
+// package install puts on its errors goes from install's and uninstall's,
+// where it only repeats the command ("svc install: install: ...").
+// Package classic's stays: classic/prestart's C launcher prints the same
+// text, byte for byte (TestSameAsGo).
 func (p *Program) fail(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "%s %s: %s\n", p.Name, cmd, message(cmd, err))
-	return exitFail
-}
-
-// message is err's text without the package prefixes a command's own
-// prefix makes redundant.
-func message(cmd string, err error) string {
 	msg := strings.TrimPrefix(err.Error(), "svc: ")
-	switch cmd {
-	case "install", "uninstall":
+	if cmd == "install" || cmd == "uninstall" {
 		msg = strings.TrimPrefix(msg, "install: ")
-	case "start", "stop", "restart", "reload", "status":
-		msg = strings.TrimPrefix(msg, "classic: ")
 	}
-	return msg
+	fmt.Fprintf(stderr, "%s %s: %s\n", p.Name, cmd, msg)
+	return exitFail
 }

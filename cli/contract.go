@@ -84,16 +84,23 @@ func (p *Program) checkBinary(ctx context.Context, f installFlags, spec install.
 }
 
 // checkArgs refuses service arguments the program would refuse at every
-// start: flags it does not have, or arguments that are not flags.
+// start: they go to `PROG run` (systemd, OpenRC, launchd) and to `PROG
+// start --classic` (the LSB script), so both must take them: the
+// program's own flags, and --log.
 func (p *Program) checkArgs(args []string, stderr io.Writer) error {
-	fs := p.newFlags("install: service argument", stderr)
-	p.addFlags(fs)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("service arguments %q: %w (see %s help run)", args, err, p.Name)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("service arguments %q: %q is not a flag of %s (see %s help run)", args, fs.Arg(0), p.Name, p.Name)
+	for _, fs := range []*flag.FlagSet{
+		p.runFlagSet(new(runFlags), stderr),
+		p.startFlagSet("start", new(startFlags), stderr),
+	} {
+		p.addFlags(fs)
+		fs.Usage = func() {}
+		fs.SetOutput(io.Discard)
+		if err := fs.Parse(args); err != nil {
+			return fmt.Errorf("service arguments %q: %w (%s)", args, err, fs.Name())
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("service arguments %q: %q is not a flag (%s)", args, fs.Arg(0), fs.Name())
+		}
 	}
 	return nil
 }
