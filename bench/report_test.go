@@ -18,6 +18,7 @@ type report struct {
 	scale   *scaleResult
 	systemd *systemdResult
 	idle    *idleResult
+	echod   *echodResult
 }
 
 func machine() string {
@@ -105,6 +106,9 @@ func (r *report) markdown() string {
 
 	if s := r.systemd; s != nil {
 		w("\n## Under a real systemd\n\n%s", s.markdown())
+	}
+	if e := r.echod; e != nil {
+		w("\n## A program of its own: examples/echod\n\n%s", e.markdown())
 	}
 	return b.String()
 }

@@ -12,12 +12,15 @@ import (
 // error with it, since every status exit code has an LSB meaning.
 const lsbUnknown = 4
 
-func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !classicAsked(args) {
-		return initCommand(ctx, "status", args, stdout, stderr)
+		return p.initCommand(ctx, "status", args, stdout, stderr)
 	}
-	pidfile, _, ok := parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, nil)
+	pidfile, code, ok := p.parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, nil)
 	if !ok {
+		if code == exitOK { // -h
+			return exitOK
+		}
 		return lsbUnknown
 	}
 	info := classic.Inspect(pidfile)

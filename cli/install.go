@@ -15,8 +15,8 @@ import (
 	"github.com/svcdev/svc/install"
 )
 
-// installFlags are the flags of `svc install`; the arguments after them
-// (or after "--") are the arguments of `svc run`.
+// installFlags are the flags of `PROG install`; the arguments after them
+// (or after "--") are the arguments of `PROG run`.
 type installFlags struct {
 	initName, name, root   string
 	unitDir                string
@@ -49,10 +49,10 @@ func (e *envFlag) Set(v string) error {
 	return nil
 }
 
-func (f *installFlags) register(fs *flag.FlagSet) {
+func (f *installFlags) register(fs *flag.FlagSet, name string) {
 	fs.StringVar(&f.initName, "init", "auto", "auto|systemd|sysv|openrc|launchd")
 	fs.BoolVar(&f.user, "user", false, "install for the per-user manager (systemd --user, LaunchAgents)")
-	fs.StringVar(&f.name, "name", "svc", "the service `NAME`")
+	fs.StringVar(&f.name, "name", name, "the service `NAME`")
 	fs.StringVar(&f.root, "root", "", "write the files under `DIR` and run no commands (packaging)")
 	fs.StringVar(&f.unitDir, "unit-dir", "", "with --root and --init systemd: the unit goes in `DIR` (a package's /lib/systemd/system), not /etc/systemd/system")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the files and commands; change nothing")
@@ -70,16 +70,16 @@ func (f *installFlags) host() (install.Host, error) {
 	return h, nil
 }
 
-func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f installFlags
-	fs := newFlags("install", stderr)
-	f.register(fs)
-	fs.StringVar(&f.binary, "binary", "", "the svc binary the service runs (default: this one)")
-	fs.StringVar(&f.description, "description", "", "one-line description")
+	fs := p.newFlags("install", stderr)
+	f.register(fs, p.Name)
+	fs.StringVar(&f.binary, "binary", "", "the `BINARY` the service runs (default: this one); it must speak the contract (help contract)")
+	fs.StringVar(&f.description, "description", p.Description, "one-line description")
 	fs.StringVar(&f.runAs, "run-as", "", "run the service as `USER`")
 	fs.StringVar(&f.group, "group", "", "run the service with `GROUP`")
 	fs.StringVar(&f.chdir, "chdir", "", "the service's working `DIR` (default /)")
-	fs.StringVar(&f.log, "log", "", "the service logs to `FILE` (svc run --log)")
+	fs.StringVar(&f.log, "log", "", "the service logs to `FILE` (run --log)")
 	fs.StringVar(&f.restart, "restart", "on-failure", "restart policy: on-failure|always|no")
 	fs.DurationVar(&f.restartSec, "restart-sec", install.DefaultRestartSec, "delay before a restart")
 	fs.Var(&f.env, "env", "set `NAME=VALUE` in the service's environment (repeatable)")
@@ -87,32 +87,45 @@ func cmdInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.Var(&f.wants, "wants", "start `UNIT` too if it exists (repeatable)")
 	fs.Var(&f.requires, "requires", "need `UNIT` (repeatable)")
 	fs.Var(&f.docs, "doc", "the service's documentation `URI` (systemd Documentation=, e.g. man:svc(1); repeatable)")
-	if code, ok := parse(fs, args); !ok {
-		return code
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok && p.hasFlag(strings.TrimPrefix(name, "-")) {
+			fmt.Fprintf(stderr, "%s install: --%s is the service's own flag; it goes after --: %s install [FLAGS] -- --%s ...\n",
+				p.Name, strings.TrimPrefix(name, "-"), p.Name, strings.TrimPrefix(name, "-"))
+		}
+		return exitUsage
 	}
 	spec, err := f.spec(fs.Args())
 	if err != nil {
-		return fail(stderr, "install", err)
+		return p.fail(stderr, "install", err)
+	}
+	if err := p.checkBinary(ctx, f, spec, io.Discard); err != nil {
+		return p.fail(stderr, "install", err)
+	}
+	if err := needsRoot(f.root, f.dryRun, spec.Scope); err != nil {
+		return p.fail(stderr, "install", err)
 	}
 	if runtime.GOOS == "windows" {
-		return windowsInstall(spec, f, stdout, stderr)
+		return p.windowsInstall(spec, f, stdout, stderr)
 	}
 	host, err := f.host()
 	if err != nil {
-		return fail(stderr, "install", err)
+		return p.fail(stderr, "install", err)
 	}
 	t, err := pickInit(host, f.initName, f.root)
 	if err != nil {
-		return fail(stderr, "install", err)
+		return p.fail(stderr, "install", err)
 	}
 	plan, err := t.Plan(spec)
 	if err != nil {
-		return fail(stderr, "install", err)
+		return p.fail(stderr, "install", err)
 	}
-	return applyPlan(ctx, "install", plan, f, stdout, stderr)
+	return p.applyPlan(ctx, "install", plan, f, stdout, stderr)
 }
 
-// spec builds the Spec from the flags; args are for `svc run`.
+// spec builds the Spec from the flags; args are for `PROG run`.
 func (f *installFlags) spec(args []string) (install.Spec, error) {
 	bin := f.binary
 	if bin == "" {
@@ -151,7 +164,7 @@ func pickInit(host install.Host, name, root string) (install.Target, error) {
 }
 
 // applyPlan prints (--dry-run) or applies plan and reports what changed.
-func applyPlan(ctx context.Context, verb string, plan install.Plan, f installFlags, stdout, stderr io.Writer) int {
+func (p *Program) applyPlan(ctx context.Context, verb string, plan install.Plan, f installFlags, stdout, stderr io.Writer) int {
 	if f.dryRun {
 		if f.root != "" {
 			fmt.Fprintf(stdout, "# root: %s (files only; no command runs)\n", f.root)
@@ -164,7 +177,7 @@ func applyPlan(ctx context.Context, verb string, plan install.Plan, f installFla
 		fmt.Fprintf(stdout, "%s: %s\n", changeWord(verb), p)
 	}
 	if err != nil {
-		return fail(stderr, verb, err)
+		return p.fail(stderr, verb, err)
 	}
 	if len(res.Changed) == 0 {
 		fmt.Fprintf(stdout, "%s: %s: nothing to change\n", plan.Target, f.name)
@@ -179,12 +192,12 @@ func changeWord(verb string) string {
 	return "wrote"
 }
 
-func windowsInstall(spec install.Spec, f installFlags, stdout, stderr io.Writer) int {
+func (p *Program) windowsInstall(spec install.Spec, f installFlags, stdout, stderr io.Writer) int {
 	if f.dryRun || f.root != "" || f.unitDir != "" {
-		return fail(stderr, "install", errors.New("--dry-run, --root and --unit-dir are not available for Windows services"))
+		return p.fail(stderr, "install", errors.New("--dry-run, --root and --unit-dir are not available for Windows services"))
 	}
 	if err := install.WindowsInstall(spec); err != nil {
-		return fail(stderr, "install", err)
+		return p.fail(stderr, "install", err)
 	}
 	fmt.Fprintf(stdout, "installed Windows service %s\n", spec.Name)
 	return exitOK

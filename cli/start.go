@@ -16,16 +16,14 @@ import (
 
 	"github.com/svcdev/svc"
 	"github.com/svcdev/svc/classic"
-	"github.com/svcdev/svc/cmd/svc/internal/refsvc"
 )
 
-// startFlags are the flags of start --classic and restart --classic.
+// startFlags are the flags of start --classic and restart --classic; the
+// program's own flags come with them.
 type startFlags struct {
 	classic                                 bool
 	pidfile, log, user, group, umask, chdir string
 	timeout                                 time.Duration
-	listen                                  string
-	shutdownDelay                           time.Duration
 	neverReady                              bool
 }
 
@@ -33,40 +31,29 @@ type startFlags struct {
 // so tests can reach the launcher's timeout. Hidden from -h.
 const flagNeverReady = "test.never-ready"
 
-func cmdStart(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdStart(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !classicAsked(args) {
-		return initCommand(ctx, "start", args, stdout, stderr)
+		return p.initCommand(ctx, "start", args, stdout, stderr)
 	}
-	f, code, ok := parseStart("start", args, stderr)
+	f, code, ok := p.parseStart("start", args, stderr)
 	if !ok {
 		if code != exitOK {
 			classic.ReportUsage(code) // in a daemon of the C fast path
 		}
 		return code
 	}
-	return startClassic(ctx, "start", f, args, stdout, stderr)
+	return p.startClassic(ctx, "start", f, args, stdout, stderr)
 }
 
-func parseStart(name string, args []string, stderr io.Writer) (*startFlags, int, bool) {
+func (p *Program) parseStart(name string, args []string, stderr io.Writer) (*startFlags, int, bool) {
 	f := &startFlags{}
-	fs := newFlags(name, stderr)
-	fs.BoolVar(&f.classic, "classic", false, "daemonize with a pidfile (the SysV way), not through the init system")
-	fs.StringVar(&f.pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
-	fs.StringVar(&f.log, "log", "", "append the daemon's output to `FILE` (default /dev/null)")
-	fs.StringVar(&f.user, "user", "", "run as `USER` (name or uid; supplementary groups are the user's)")
-	fs.StringVar(&f.group, "group", "", "run as `GROUP` (default: the user's primary group)")
-	fs.StringVar(&f.umask, "umask", "022", "the daemon's umask `MASK`, in octal")
-	fs.StringVar(&f.chdir, "chdir", "/", "the daemon's working `DIR`")
-	fs.DurationVar(&f.timeout, "timeout", classic.DefaultTimeout, "how long to wait for the daemon to be ready")
-	fs.StringVar(&f.listen, "listen", refsvc.DefaultListen, "TCP `ADDR` the service serves on")
-	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, shutdownDelayUsage)
-	fs.BoolVar(&f.neverReady, flagNeverReady, false, "")
-	hideFlag(fs, flagNeverReady)
+	fs := p.startFlagSet(name, f, stderr)
+	p.addFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return nil, code, false
 	}
 	if f.pidfile == "" {
-		fmt.Fprintf(stderr, "svc %s: --classic needs --pidfile\n", name)
+		fmt.Fprintf(stderr, "%s %s: --classic needs --pidfile\n", p.Name, name)
 		return nil, exitUsage, false
 	}
 	// An empty --user or --group would mean "stay root": refuse it.
@@ -77,15 +64,33 @@ func parseStart(name string, args []string, stderr io.Writer) (*startFlags, int,
 		}
 	})
 	if empty != "" {
-		fmt.Fprintf(stderr, "svc %s: --%s is empty: name a %s, or leave the flag out to keep ours\n", name, empty, empty)
+		fmt.Fprintf(stderr, "%s %s: --%s is empty: name a %s, or leave the flag out to keep ours\n", p.Name, name, empty, empty)
 		return nil, exitUsage, false
 	}
 	return f, 0, true
 }
 
+// startFlagSet holds the flags of start --classic (and restart --classic)
+// without the program's.
+func (p *Program) startFlagSet(name string, f *startFlags, stderr io.Writer) *flag.FlagSet {
+	fs := p.newFlags(name, stderr)
+	fs.BoolVar(&f.classic, "classic", false, "daemonize with a pidfile (the SysV way), not through the init system")
+	fs.StringVar(&f.pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
+	fs.StringVar(&f.log, "log", "", "append the daemon's output to `FILE` (default /dev/null)")
+	fs.StringVar(&f.user, "user", "", "run as `USER` (name or uid; supplementary groups are the user's)")
+	fs.StringVar(&f.group, "group", "", "run as `GROUP` (default: the user's primary group)")
+	fs.StringVar(&f.umask, "umask", "022", "the daemon's umask `MASK`, in octal")
+	fs.StringVar(&f.chdir, "chdir", "/", "the daemon's working `DIR`")
+	fs.DurationVar(&f.timeout, "timeout", classic.DefaultTimeout, "how long to wait for the daemon to be ready")
+	fs.BoolVar(&f.neverReady, flagNeverReady, false, "")
+	hideFlag(fs, flagNeverReady)
+	return fs
+}
+
 // options turns the flags into classic.Options; daemonArgs are the
-// arguments the middle and daemon processes run with.
-func (f *startFlags) options(daemonArgs []string) (classic.Options, error) {
+// arguments the middle and daemon processes run with; name is the
+// program's, which the daemon tells the launcher.
+func (f *startFlags) options(name string, daemonArgs []string) (classic.Options, error) {
 	m, err := strconv.ParseUint(f.umask, 8, 32)
 	if err != nil || m > 0o777 {
 		return classic.Options{}, fmt.Errorf("--umask %q: want an octal mask such as 022", f.umask)
@@ -105,17 +110,17 @@ func (f *startFlags) options(daemonArgs []string) (classic.Options, error) {
 		Umask:   &umask,
 		Chdir:   f.chdir,
 		Timeout: f.timeout,
-		Name:    "svc",
+		Name:    name,
 		Args:    daemonArgs,
 	}, nil
 }
 
 // startClassic runs this process's part of the classic launch: as the
 // launcher it reports the outcome; as the daemon it runs the service.
-func startClassic(ctx context.Context, name string, f *startFlags, args []string, stdout, stderr io.Writer) int {
-	opts, err := f.options(append([]string{"start"}, args...))
+func (p *Program) startClassic(ctx context.Context, name string, f *startFlags, args []string, stdout, stderr io.Writer) int {
+	opts, err := f.options(p.Name, append([]string{"start"}, args...))
 	if err != nil {
-		fmt.Fprintf(stderr, "svc %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "%s %s: %v\n", p.Name, name, err)
 		return exitUsage
 	}
 	ctx, stop := signalContext(ctx)
@@ -123,7 +128,7 @@ func startClassic(ctx context.Context, name string, f *startFlags, args []string
 	d, l, err := classic.Daemonize(ctx, opts)
 	if err != nil {
 		var se *classic.StartError
-		fail(stderr, name, err)
+		p.fail(stderr, name, err)
 		if errors.As(err, &se) {
 			return se.ExitCode()
 		}
@@ -138,15 +143,15 @@ func startClassic(ctx context.Context, name string, f *startFlags, args []string
 		return exitOK
 	}
 	defer d.Close()
-	if err := runDaemon(ctx, f, d); err != nil {
-		d.Fail(err)                    // if the service never got to say it; else a no-op for the launcher
-		return fail(stderr, name, err) // stderr is the log file by now
+	if err := p.runDaemon(ctx, f, d); err != nil {
+		d.Fail(err)                      // if the service never got to say it; else a no-op for the launcher
+		return p.fail(stderr, name, err) // stderr is the log file by now
 	}
 	return exitOK
 }
 
-// runDaemon runs the reference service in the set-up daemon.
-func runDaemon(ctx context.Context, f *startFlags, d *classic.Daemon) error {
+// runDaemon runs the program in the set-up daemon.
+func (p *Program) runDaemon(ctx context.Context, f *startFlags, d *classic.Daemon) error {
 	opts := svc.Options{Mode: svc.ModeClassic, NotifySocket: d.NotifySocket(), ReloadSocket: d.ReloadSocket()}
 	if f.neverReady {
 		return svc.Run(ctx, opts, func(ctx context.Context, _ *svc.Notifier) error {
@@ -156,8 +161,7 @@ func runDaemon(ctx context.Context, f *startFlags, d *classic.Daemon) error {
 	}
 	// With --user the daemon set-up handed the log file to that user, so
 	// the service can reopen it on reload like any other.
-	rf := runFlags{listen: f.listen, log: f.log, shutdownDelay: f.shutdownDelay}
-	return serve(ctx, rf, opts, os.Stderr)
+	return p.serve(ctx, f.log, opts, os.Stderr)
 }
 
 // signalContext cancels ctx on SIGINT or SIGTERM, so an interrupted
@@ -199,25 +203,6 @@ func classicAsked(args []string) bool {
 		return err == nil && b
 	}
 	return false
-}
-
-// initCommand is verb without --classic: through the installed init system.
-func initCommand(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) int {
-	var f initFlags
-	var classicFlag bool
-	fs := newFlags(verb, stderr)
-	fs.BoolVar(&classicFlag, "classic", false, "act on a classic daemon by its pidfile (see --classic -h)")
-	fs.StringVar(&f.name, "name", "svc", "the installed service's `NAME`")
-	fs.StringVar(&f.init, "init", "auto", "auto|systemd|sysv|openrc|launchd")
-	fs.BoolVar(&f.user, "user", false, "the per-user service manager")
-	code, ok := parse(fs, args)
-	if verb == "status" && code == exitUsage {
-		code = lsbUnknown
-	}
-	if !ok {
-		return code
-	}
-	return viaInit(ctx, verb, f, stdout, stderr)
 }
 
 // hideFlag leaves name out of the -h listing.

@@ -1,6 +1,6 @@
 //go:build unix
 
-package refsvc
+package cli
 
 import (
 	"os"

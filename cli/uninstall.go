@@ -10,10 +10,10 @@ import (
 	"github.com/svcdev/svc/install"
 )
 
-func cmdUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f installFlags
-	fs := newFlags("uninstall", stderr)
-	f.register(fs)
+	fs := p.newFlags("uninstall", stderr)
+	f.register(fs, p.Name)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -22,17 +22,17 @@ func cmdUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		spec.Scope = install.User
 	}
 	if err := install.CheckName(spec.Name); err != nil {
-		return fail(stderr, "uninstall", err)
+		return p.fail(stderr, "uninstall", err)
 	}
 	if runtime.GOOS == "windows" {
 		if err := install.WindowsUninstall(spec); err != nil {
-			return fail(stderr, "uninstall", err)
+			return p.fail(stderr, "uninstall", err)
 		}
 		return exitOK
 	}
 	host, err := f.host()
 	if err != nil {
-		return fail(stderr, "uninstall", err)
+		return p.fail(stderr, "uninstall", err)
 	}
 	t, err := installedTarget(host, spec, f.initName)
 	if errors.Is(err, errNotInstalled) {
@@ -40,13 +40,16 @@ func cmdUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitOK
 	}
 	if err != nil {
-		return fail(stderr, "uninstall", err)
+		return p.fail(stderr, "uninstall", err)
+	}
+	if err := needsRoot(f.root, f.dryRun, spec.Scope); err != nil {
+		return p.fail(stderr, "uninstall", err)
 	}
 	plan, err := t.Uninstall(spec)
 	if err != nil {
-		return fail(stderr, "uninstall", err)
+		return p.fail(stderr, "uninstall", err)
 	}
-	return applyPlan(ctx, "uninstall", plan, f, stdout, stderr)
+	return p.applyPlan(ctx, "uninstall", plan, f, stdout, stderr)
 }
 
 var errNotInstalled = errors.New("not installed")

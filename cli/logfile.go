@@ -1,4 +1,4 @@
-package refsvc
+package cli
 
 import (
 	"fmt"
@@ -6,19 +6,19 @@ import (
 	"sync"
 )
 
-// LogFile is an append-only log that can be reopened after rotation.
-type LogFile struct {
+// logFile is an append-only log that can be reopened after rotation.
+type logFile struct {
 	path  string
 	stdio bool
 	mu    sync.Mutex
 	f     *os.File
 }
 
-// OpenLog opens (creating, mode 0640) path for appending. With stdio, on
+// openLog opens (creating, mode 0640) path for appending. With stdio, on
 // Unix the file also becomes fds 1 and 2 at every (re)open, so a panic or a
 // stray print lands in it too — what a daemon's --log means.
-func OpenLog(path string, stdio bool) (*LogFile, error) {
-	l := &LogFile{path: path, stdio: stdio}
+func openLog(path string, stdio bool) (*logFile, error) {
+	l := &logFile{path: path, stdio: stdio}
 	if err := l.Reopen(); err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func OpenLog(path string, stdio bool) (*LogFile, error) {
 }
 
 // Reopen opens the path anew (logrotate moved the old file away).
-func (l *LogFile) Reopen() error {
+func (l *logFile) Reopen() error {
 	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
@@ -47,14 +47,14 @@ func (l *LogFile) Reopen() error {
 	return nil
 }
 
-func (l *LogFile) Write(p []byte) (int, error) {
+func (l *logFile) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.f.Write(p)
 }
 
 // Close closes the file.
-func (l *LogFile) Close() error {
+func (l *logFile) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.f.Close()

@@ -3,49 +3,43 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/svcdev/svc"
-	"github.com/svcdev/svc/cmd/svc/internal/refsvc"
 	"github.com/svcdev/svc/systemd"
 )
 
-// runFlags are the flags of `svc run`; start --classic shares them for the
-// daemon it starts.
-type runFlags struct {
-	listen        string
-	log           string
-	mode          string
-	shutdownDelay time.Duration
-}
+// runFlags are run's own flags; the program's come with them.
+type runFlags struct{ log, mode string }
 
-// shutdownDelayUsage is shared by run and start --classic.
-const shutdownDelayUsage = "on SIGTERM keep serving this `long` (failing /healthz) so load balancers drain"
-
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var f runFlags
-	fs := newFlags("run", stderr)
-	fs.StringVar(&f.listen, "listen", refsvc.DefaultListen, "TCP address to serve on (unless a socket is handed over)")
+func (p *Program) runFlagSet(f *runFlags, stderr io.Writer) *flag.FlagSet {
+	fs := p.newFlags("run", stderr)
 	fs.StringVar(&f.log, "log", "", "append logs to `FILE` (reopened on SIGHUP)")
 	fs.StringVar(&f.mode, "mode", "auto", "auto|foreground|systemd|launchd|container")
-	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, shutdownDelayUsage)
+	return fs
+}
+
+func (p *Program) cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f runFlags
+	fs := p.runFlagSet(&f, stderr)
+	p.addFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	mode, err := svc.ParseMode(f.mode)
 	if err != nil {
-		return fail(stderr, "run", err)
+		return p.fail(stderr, "run", err)
 	}
-	err = serve(ctx, f, svc.Options{Mode: mode}, stderr)
+	err = p.serve(ctx, f.log, svc.Options{Mode: mode}, stderr)
 	var logged loggedError
 	if errors.As(err, &logged) {
 		return exitFail
 	}
 	if err != nil {
-		return fail(stderr, "run", err)
+		return p.fail(stderr, "run", err)
 	}
 	return exitOK
 }
@@ -56,34 +50,47 @@ type loggedError struct{ error }
 
 func (e loggedError) Unwrap() error { return e.error }
 
-// serve runs the reference service under svc.Run with opts; used by run and
-// by the classic daemon.
-func serve(ctx context.Context, f runFlags, opts svc.Options, stderr io.Writer) error {
-	cfg := refsvc.Config{Listen: f.listen, ShutdownDelay: f.shutdownDelay}
-	var lf *refsvc.LogFile
-	if f.log != "" {
+// serve runs the program under svc.Run with opts, logging to logPath if
+// set; used by run and by the classic daemon. The default slog logger
+// (and so package log) goes where the mode wants records.
+func (p *Program) serve(ctx context.Context, logPath string, opts svc.Options, stderr io.Writer) error {
+	var lf *logFile
+	if logPath != "" {
 		var err error
-		if lf, err = refsvc.OpenLog(f.log, true); err != nil {
+		if lf, err = openLog(logPath, true); err != nil {
 			return err
 		}
 		defer lf.Close()
-		cfg.Log = lf
 	}
 	h, toSystemd := logHandler(opts, lf, stderr)
-	cfg.Logger = slog.New(h)
-	ln, err := activatedListener()
-	if err == nil {
-		cfg.Listener = ln
-		s := refsvc.New(cfg)
-		opts.OnReload = s.Reload
-		err = svc.Run(ctx, opts, s.Run)
-	}
+	logger := slog.New(h)
+	slog.SetDefault(logger)
+	opts.OnReload = p.onReload(lf)
+	err := svc.Run(ctx, opts, p.Run)
 	if err != nil && toSystemd {
 		// A plain line on stderr would land in the journal as info.
-		cfg.Logger.Error("svc run: " + err.Error())
+		logger.Error(p.Name + " run: " + err.Error())
 		return loggedError{err}
 	}
 	return err
+}
+
+// onReload reopens the log file (logrotate moved it away), then runs the
+// program's Reload.
+func (p *Program) onReload(lf *logFile) func(context.Context) error {
+	if lf == nil {
+		return p.Reload
+	}
+	return func(ctx context.Context) error {
+		if err := lf.Reopen(); err != nil {
+			slog.Error("reload: reopen log", "err", err)
+			return err
+		}
+		if p.Reload != nil {
+			return p.Reload(ctx)
+		}
+		return nil
+	}
 }
 
 // logHandler picks where the service logs: the --log file (classic mode);
@@ -91,7 +98,7 @@ func serve(ctx context.Context, f runFlags, opts svc.Options, stderr io.Writer) 
 // terminal; sd-daemon(3) "<N>" lines on stderr under systemd otherwise.
 // toSystemd reports the last two: records reach the journal with their
 // priority.
-func logHandler(opts svc.Options, lf *refsvc.LogFile, stderr io.Writer) (h slog.Handler, toSystemd bool) {
+func logHandler(opts svc.Options, lf *logFile, stderr io.Writer) (h slog.Handler, toSystemd bool) {
 	if lf != nil {
 		return slog.NewTextHandler(lf, nil), false
 	}

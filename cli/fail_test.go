@@ -17,7 +17,7 @@ func TestFailMessages(t *testing.T) {
 		{[]string{"uninstall", "--name", "-x", "--init", "systemd", "--root", "/nonexistent"}, "svc uninstall: name \"-x\": invalid service spec: starts with '-'\n"},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := Main(context.Background(), c.args, &stdout, &stderr)
+		code := testProgram().Main(context.Background(), c.args, &stdout, &stderr)
 		if code != exitFail || stderr.String() != c.want || stdout.Len() != 0 {
 			t.Errorf("svc %q: exit %d, stdout %q, stderr %q; want exit 1 and %q", c.args, code, stdout.String(), stderr.String(), c.want)
 		}

@@ -18,12 +18,12 @@ const defaultReloadTimeout = 30 * time.Second
 // which reload of a stopped daemon returns.
 const lsbNotRunning = 7
 
-func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !classicAsked(args) {
-		return initCommand(ctx, "reload", args, stdout, stderr)
+		return p.initCommand(ctx, "reload", args, stdout, stderr)
 	}
 	timeout := defaultReloadTimeout
-	pidfile, code, ok := parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
+	pidfile, code, ok := p.parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
 		fs.DurationVar(&timeout, "timeout", defaultReloadTimeout, "wait this long for the daemon to say how the reload went")
 	})
 	if !ok {
@@ -32,15 +32,15 @@ func cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	pid, err := classic.Reload(ctx, pidfile, timeout)
 	switch {
 	case errors.Is(err, classic.ErrNotRunning):
-		fmt.Fprintln(stderr, "svc reload: not running")
+		fmt.Fprintf(stderr, "%s reload: not running\n", p.Name)
 		return lsbNotRunning
 	case errors.Is(err, classic.ErrUnconfirmed):
 		fmt.Fprintf(stdout, "reload signalled (pid %d); %v\n", pid, err)
 		return exitOK
 	case err != nil && pid > 0:
-		return fail(stderr, "reload", fmt.Errorf("pid %d: %w", pid, err))
+		return p.fail(stderr, "reload", fmt.Errorf("pid %d: %w", pid, err))
 	case err != nil:
-		return fail(stderr, "reload", err)
+		return p.fail(stderr, "reload", err)
 	}
 	fmt.Fprintf(stdout, "reloaded (pid %d)\n", pid)
 	return exitOK

@@ -8,12 +8,12 @@ import (
 	"github.com/svcdev/svc"
 )
 
-func cmdDetect(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdDetect(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	var f struct {
 		explain bool
 		mode    string
 	}
-	fs := newFlags("detect", stderr)
+	fs := p.newFlags("detect", stderr)
 	fs.BoolVar(&f.explain, "explain", false, "print each piece of evidence")
 	fs.StringVar(&f.mode, "mode", "auto", "pretend --mode was given")
 	if code, ok := parse(fs, args); !ok {
@@ -21,11 +21,11 @@ func cmdDetect(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	want, err := svc.ParseMode(f.mode)
 	if err != nil {
-		return fail(stderr, "detect", err)
+		return p.fail(stderr, "detect", err)
 	}
 	d, err := svc.Detect(svc.FromProcess(), want)
 	if err != nil {
-		return fail(stderr, "detect", err)
+		return p.fail(stderr, "detect", err)
 	}
 	if f.explain {
 		fmt.Fprint(stdout, d.Explain())

@@ -38,7 +38,7 @@ func TestDetectCommand(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			var stdout, stderr bytes.Buffer
-			code := Main(context.Background(), append([]string{"detect"}, tc.args...), &stdout, &stderr)
+			code := testProgram().Main(context.Background(), append([]string{"detect"}, tc.args...), &stdout, &stderr)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, stderr.String())
 			}

@@ -13,27 +13,27 @@ import (
 // defaultStopTimeout is how long stop waits after SIGTERM before SIGKILL.
 const defaultStopTimeout = 10 * time.Second
 
-func cmdStop(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func (p *Program) cmdStop(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !classicAsked(args) {
-		return initCommand(ctx, "stop", args, stdout, stderr)
+		return p.initCommand(ctx, "stop", args, stdout, stderr)
 	}
 	timeout := defaultStopTimeout
-	pidfile, code, ok := parsePidfile("stop", "stop the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
+	pidfile, code, ok := p.parsePidfile("stop", "stop the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
 		fs.DurationVar(&timeout, "timeout", defaultStopTimeout, "wait this long after SIGTERM, then SIGKILL")
 	})
 	if !ok {
 		return code
 	}
-	return stopClassic(ctx, "stop", pidfile, timeout, stdout, stderr)
+	return p.stopClassic(ctx, "stop", pidfile, timeout, stdout, stderr)
 }
 
 // stopClassic stops the daemon holding pidfile; stopping a stopped one
 // succeeds.
-func stopClassic(ctx context.Context, name, pidfile string, timeout time.Duration, stdout, stderr io.Writer) int {
+func (p *Program) stopClassic(ctx context.Context, name, pidfile string, timeout time.Duration, stdout, stderr io.Writer) int {
 	info, err := classic.Stop(ctx, pidfile, timeout)
 	switch {
 	case err != nil:
-		return fail(stderr, name, err)
+		return p.fail(stderr, name, err)
 	case info.State != classic.Running:
 		fmt.Fprintln(stdout, "not running")
 	default:
