@@ -178,6 +178,8 @@ func staleLocked(how int) func(t *testing.T, bin, dir string) result {
 		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t))
 		if r.code == 0 {
 			stop(t, bin, pf)
+		} else {
+			t.Errorf("start with a read-only flock on the stale pidfile: %+v; want started", r)
 		}
 		nothingLeft(t, dir)
 		return r
