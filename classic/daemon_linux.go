@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"unsafe"
@@ -28,9 +29,13 @@ func setUp(h handoff, o Options, err error) *Daemon {
 	if err != nil {
 		exitReporting(n, err)
 	}
-	if o.Name != "" {
-		n.Notify("X_SVC_NAME=" + o.Name)
+	// The daemon's hello, before it touches the pidfile: a launcher that
+	// must abort before the middle named us finds us by it (abort).
+	name := o.Name
+	if name == "" {
+		name = filepath.Base(os.Args[0])
 	}
+	n.Notify("X_SVC_NAME=" + name)
 	d, err := daemonSetUp(n, h.notify, o)
 	if err != nil {
 		exitReporting(n, err)

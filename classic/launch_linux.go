@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -248,13 +249,36 @@ func (w *watch) abort(e *StartError) *StartError {
 	w.awaitReport(deadline)
 	if w.pidfd >= 0 {
 		// Dead, its lock is free: only then can its pidfile go.
-		poll([]unix.PollFd{{Fd: int32(w.pidfd), Events: unix.POLLIN}}, time.Until(deadline))
+		poll([]unix.PollFd{{Fd: int32(w.pidfd), Events: unix.POLLIN}}, max(time.Until(deadline), 0))
 	}
 	w.readNotify()
-	if w.pidfd < 0 || readable(w.pidfd) {
+	if w.pid == 0 {
+		w.awaitUnnamed(deadline)
+	} else if w.pidfd < 0 || readable(w.pidfd) {
 		w.removePIDFile()
 	}
 	return w.startError(e)
+}
+
+// awaitUnnamed is abort's clean-up when the middle died before it named
+// the daemon: a daemon it had started may have made the pidfile before
+// the kill reached it. Every daemon says hello (X_SVC_NAME=) before it
+// touches the pidfile, so the senders of a hello are waited for, until
+// the deadline, and a pidfile that names one is removed once its lock is
+// free. (The notify address is a secret of ours, but one a process could
+// read in /proc/net/unix: a stranger's hello costs a wait, and a pidfile
+// nobody holds, which removing cannot harm.)
+func (w *watch) awaitUnnamed(deadline time.Time) {
+	for _, d := range w.early {
+		if !strings.Contains("\n"+d.msg, "\nX_SVC_NAME=") || d.pid <= 0 {
+			continue
+		}
+		if fd, err := unix.PidfdOpen(d.pid, 0); err == nil {
+			poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, max(time.Until(deadline), 0))
+			unix.Close(fd)
+		}
+		pidfile.RemoveStale(w.o.PIDFile, d.pid)
+	}
 }
 
 // killMiddle kills the middle process and every process of its group,

@@ -39,6 +39,9 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if len(os.Args) == 4 && os.Args[1] == helloFlag {
+		os.Exit(helloThenPIDFile(os.Args[2], os.Args[3]))
+	}
 	if mode, opts, ok := helperArgs(os.Args[1:]); ok {
 		os.Exit(helper(mode, opts))
 	}

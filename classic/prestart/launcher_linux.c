@@ -260,6 +260,49 @@ static int report(int code, const char *cause, int timed_out)
 	return code > 0 && code < 256 ? code : 1;
 }
 
+// await_unnamed is the Go launcher's awaitUnnamed: M died before it named
+// D, and a D it had started may have made the pidfile before the kill
+// reached it. Every D says hello (X_SVC_NAME=) before it touches the
+// pidfile: each sender of one is waited for, until the deadline or a
+// signal, and a pidfile naming it is removed once its lock is free.
+static void await_unnamed(long long deadline)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
+	for (int k = 0; k < 64; k++) {
+		struct iovec iov = {dgram, sizeof dgram - 1};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+		ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+		pid_t from = 0;
+		int fd;
+		if (n < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+				struct ucred u;
+				memcpy(&u, CMSG_DATA(c), sizeof u);
+				from = u.pid;
+			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+					memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+					close(fd);
+				}
+			}
+		}
+		dgram[n] = 0;
+		if (from <= 0 || (strncmp(dgram, "X_SVC_NAME=", 11) != 0 && !strstr(dgram, "\nX_SVC_NAME=")))
+			continue;
+		if ((fd = (int)syscall(SYS_pidfd_open, from, 0)) >= 0) {
+			struct pollfd p[2] = {{fd, POLLIN, 0}, {L.sigfd, POLLIN, 0}};
+			if (deadline > now())
+				wait_for(p, 2, deadline - now());
+			close(fd);
+			if (p[1].revents)
+				return; // a signal: stay killable
+		}
+		svc_prestart_remove_stale(L.pidfile, from);
+	}
+}
+
 // abort kills D through its pidfd (never a recycled pid) or else M and
 // its group; waits, for at most 5 s and only until a signal comes, for
 // M's report and D's end; and removes D's pidfile once D is dead (its
@@ -292,10 +335,15 @@ static int abort_launch(const char *cause, int timed_out)
 			break;
 		interrupted = p[1].revents != 0;
 	}
-	read_notify();
 	struct pollfd gone = {L.pidfd, POLLIN, 0};
-	if (L.pidfd < 0 || wait_for(&gone, 1, 0) > 0)
-		remove_pidfile();
+	if (L.pid == 0) {
+		if (!interrupted)
+			await_unnamed(deadline); // reads the datagrams nobody named
+	} else {
+		read_notify();
+		if (L.pidfd < 0 || wait_for(&gone, 1, 0) > 0)
+			remove_pidfile();
+	}
 	return report(0, cause ? copy : NULL, timed_out);
 }
 
