@@ -34,14 +34,9 @@ func (d *Daemon) ReloadSocket() string { return reloadAddr(os.Getpid()) }
 // cannot be heard is signalled anyway, with ErrUnconfirmed. The pid is
 // the daemon's whenever it was signalled.
 func Reload(ctx context.Context, path string, timeout time.Duration) (int, error) {
-	info, proc, err := pidfile.Find(path, "")
-	switch {
-	case err != nil:
+	info, proc, err := findRunning(path)
+	if err != nil {
 		return 0, err
-	case proc == nil && info.Err != nil:
-		return 0, info.Err
-	case proc == nil:
-		return 0, fmt.Errorf("pidfile %s: %w", info.Path, ErrNotRunning)
 	}
 	defer proc.Close()
 	pid := proc.PID()

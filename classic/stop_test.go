@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,7 +103,7 @@ func TestStopStopped(t *testing.T) {
 
 func TestStopStale(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "svc.pid")
-	pid := deadPID(t)
+	pid := proctest.DeadPID(t)
 	writeFile(t, path, fmt.Sprintf("%d\n", pid))
 	info, err := Stop(t.Context(), path, 0)
 	if err != nil || info.State != Dead || info.PID != pid {
@@ -128,7 +127,7 @@ func TestStopStale(t *testing.T) {
 // nobody.
 func TestStopForeign(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "svc.pid")
-	sleep := startSleep(t)
+	sleep := proctest.Stranger(t)
 	writeFile(t, path, fmt.Sprintf("%d\n", sleep))
 	if _, err := Signal(path, unix.SIGTERM); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("Signal: %v; want ErrNotRunning", err)
@@ -175,27 +174,6 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// deadPID returns the pid of a process that has exited and been reaped.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd.Process.Pid
-}
-
-// startSleep starts an unrelated live process, one no pidfile may stop.
-func startSleep(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("sleep", "600")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd.Process.Pid
 }
 
 // BenchmarkStop measures Stop of a daemon that exits on SIGTERM, from the

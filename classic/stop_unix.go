@@ -64,6 +64,21 @@ func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error)
 	return info, pidfile.RemoveStale(info.Path, info.PID)
 }
 
+// findRunning is pidfile.Find for a verb that needs a running daemon:
+// anything else is an error, wrapping ErrNotRunning when none runs.
+func findRunning(path string) (pidfile.Info, *pidfile.Proc, error) {
+	info, proc, err := pidfile.Find(path, "")
+	switch {
+	case err != nil:
+		return info, nil, err
+	case proc == nil && info.Err != nil:
+		return info, nil, info.Err
+	case proc == nil:
+		return info, nil, fmt.Errorf("pidfile %s: %w", info.Path, ErrNotRunning)
+	}
+	return info, proc, nil
+}
+
 // Signal sends sig to path's daemon and returns its pid; SIGHUP asks it to
 // reload. Only a daemon proven as for Stop is signalled: otherwise the
 // error wraps ErrNotRunning (Stopped, Dead) or says why it is Unknown.
@@ -72,14 +87,9 @@ func Signal(path string, sig os.Signal) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("signal %v: not a Unix signal", sig)
 	}
-	info, proc, err := pidfile.Find(path, "")
-	switch {
-	case err != nil:
+	info, proc, err := findRunning(path)
+	if err != nil {
 		return 0, err
-	case proc == nil && info.Err != nil:
-		return 0, info.Err
-	case proc == nil:
-		return 0, fmt.Errorf("pidfile %s: %w", info.Path, ErrNotRunning)
 	}
 	defer proc.Close()
 	if err := proc.Signal(s); err != nil {

@@ -3,6 +3,8 @@
 package pidfile
 
 import (
+	"github.com/svcdev/svc/internal/proctest"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -266,17 +268,6 @@ func (h *pidHelper) wait() *os.ProcessState {
 	return h.cmd.ProcessState
 }
 
-// startSleep starts an unrelated live process, one no pidfile may stop.
-func startSleep(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("sleep", "600")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd.Process.Pid
-}
-
 // exited tells whether our child pid has exited. (If it has, this reaps
 // it: the test fails anyway.)
 func exited(t *testing.T, pid int) bool {
@@ -325,16 +316,6 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// deadPID returns the pid of a process that has exited and been reaped.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd.Process.Pid
 }
 
 func TestCreateWritesLockedPID(t *testing.T) {
@@ -490,7 +471,7 @@ func TestForeignOwner(t *testing.T) {
 		t.Skip("needs root to give a file to another user")
 	}
 	path := filepath.Join(t.TempDir(), "svc.pid")
-	writeFile(t, path, fmt.Sprintf("%d\n", startSleep(t)), 0o644)
+	writeFile(t, path, fmt.Sprintf("%d\n", proctest.Stranger(t)), 0o644)
 	if err := os.Chown(path, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +532,7 @@ func TestCreateAfterSIGKILL(t *testing.T) {
 
 func TestInspectForeignLivePIDIsDead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "svc.pid")
-	sleep := startSleep(t)
+	sleep := proctest.Stranger(t)
 	writeFile(t, path, fmt.Sprintf("%d\n", sleep), 0o644)
 
 	info := Inspect(path, "")
@@ -574,7 +555,7 @@ func TestInspectForeignLivePIDIsDead(t *testing.T) {
 
 func TestInspectForeignLockHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "svc.pid")
-	sleep := startSleep(t)
+	sleep := proctest.Stranger(t)
 	content := fmt.Sprintf("%d\n", sleep)
 	writeFile(t, path, content, 0o644)
 	holder := startPIDHelper(t, "hold", path)
@@ -608,7 +589,7 @@ func TestInspectLSB(t *testing.T) {
 	writeFile(t, foreign, fmt.Sprintf("%d\n", os.Getpid()), 0o644)
 	startPIDHelper(t, "hold", foreign).ready(t)
 	stale, empty, garbage := filepath.Join(dir, "stale.pid"), filepath.Join(dir, "empty.pid"), filepath.Join(dir, "garbage.pid")
-	writeFile(t, stale, fmt.Sprintf("%d\n", deadPID(t)), 0o644)
+	writeFile(t, stale, fmt.Sprintf("%d\n", proctest.DeadPID(t)), 0o644)
 	writeFile(t, empty, "", 0o644)
 	writeFile(t, garbage, "12 34\n\x00$(reboot)\n", 0o644)
 
@@ -679,7 +660,7 @@ func raceCreate(t *testing.T, racers int, stale bool) {
 	dir := t.TempDir()
 	path, barrierPath := filepath.Join(dir, "svc.pid"), filepath.Join(dir, "barrier")
 	if stale {
-		writeFile(t, path, fmt.Sprintf("%d\n", deadPID(t)), 0o644)
+		writeFile(t, path, fmt.Sprintf("%d\n", proctest.DeadPID(t)), 0o644)
 	}
 	writeFile(t, barrierPath, "", 0o644)
 	barrier, err := os.Open(barrierPath)
@@ -804,7 +785,7 @@ func TestSettleOnChange(t *testing.T) {
 	for _, name := range []string{"Inspect", "Create"} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "svc.pid")
-			writeFile(t, path, fmt.Sprintf("%d\n", deadPID(t)), 0o644)
+			writeFile(t, path, fmt.Sprintf("%d\n", proctest.DeadPID(t)), 0o644)
 			h := startPIDHelper(t, "hold", path, "SVC_TEST_UNLINK=1")
 			h.ready(t)
 			done := make(chan error, 1)
@@ -866,7 +847,7 @@ func TestStrangersLocksProveNothing(t *testing.T) {
 	for _, mode := range []string{"flock", "rdlock"} {
 		t.Run(mode, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "svc.pid")
-			writeFile(t, path, fmt.Sprintf("%d\n", deadPID(t)), 0o644)
+			writeFile(t, path, fmt.Sprintf("%d\n", proctest.DeadPID(t)), 0o644)
 			h := startPIDHelper(t, mode, path)
 			pid := h.ready(t)
 			writeFile(t, path, fmt.Sprintf("%d\n", pid), 0o644) // it names the holder

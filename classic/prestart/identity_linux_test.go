@@ -66,7 +66,7 @@ var identityScenarios = []scenario{
 	}},
 	{"status dead", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		os.WriteFile(pf, []byte(strconv.Itoa(sleeper(t))+"\n"), 0o644)
+		os.WriteFile(pf, []byte(strconv.Itoa(proctest.Stranger(t))+"\n"), 0o644)
 		return runSvc(t, bin, "status", "--classic", "--pidfile", pf)
 	}},
 	{"status and stop: another program holds the lock", func(t *testing.T, bin, dir string) result {

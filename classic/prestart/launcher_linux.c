@@ -122,30 +122,43 @@ static void field(const char *f, size_t n)
 #undef KEY
 }
 
+// recv_dgram reads one datagram into dgram (NUL-terminated), without
+// waiting: its length, or -1 (errno EAGAIN when none is there); *from is
+// the sender's pid as the kernel vouches (SCM_CREDENTIALS).
+static ssize_t recv_dgram(pid_t *from)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
+	struct iovec iov = {dgram, sizeof dgram - 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+	ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+	*from = 0;
+	if (n < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred u;
+			memcpy(&u, CMSG_DATA(c), sizeof u);
+			*from = u.pid;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+				close(fd); // FDSTORE=1 means nothing to a launcher
+			}
+		}
+	}
+	dgram[n] = 0;
+	return n;
+}
+
 // read_notify drains the notify socket, keeping what D, and only D, said.
 static int read_notify(void)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
 	for (;;) {
-		struct iovec iov = {dgram, sizeof dgram};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
-		ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
-		pid_t from = 0;
+		pid_t from;
+		ssize_t n = recv_dgram(&from);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-				struct ucred u;
-				memcpy(&u, CMSG_DATA(c), sizeof u);
-				from = u.pid;
-			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-					close(fd); // FDSTORE=1 means nothing to a launcher
-				}
-			}
-		}
 		for (const char *f = dgram, *end = dgram + n; from == L.pid && f < end;) {
 			const char *nl = memchr(f, '\n', (size_t)(end - f));
 			field(f, (size_t)((nl ? nl : end) - f));
@@ -267,28 +280,11 @@ static int report(int code, const char *cause, int timed_out)
 // signal, and a pidfile naming it is removed once its lock is free.
 static void await_unnamed(long long deadline)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
 	for (int k = 0; k < 64; k++) {
-		struct iovec iov = {dgram, sizeof dgram - 1};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
-		ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
-		pid_t from = 0;
+		pid_t from;
 		int fd;
-		if (n < 0)
+		if (recv_dgram(&from) < 0)
 			return;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-				struct ucred u;
-				memcpy(&u, CMSG_DATA(c), sizeof u);
-				from = u.pid;
-			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-					memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-					close(fd);
-				}
-			}
-		}
-		dgram[n] = 0;
 		if (from <= 0 || (strncmp(dgram, "X_SVC_NAME=", 11) != 0 && !strstr(dgram, "\nX_SVC_NAME=")))
 			continue;
 		if ((fd = (int)syscall(SYS_pidfd_open, from, 0)) >= 0) {

@@ -59,7 +59,7 @@ var issue10Scenarios = []scenario{
 			t.Skip("needs root to give the pidfile away")
 		}
 		pf := filepath.Join(dir, "svc.pid")
-		writePID(t, pf, sleeper(t))
+		writePID(t, pf, proctest.Stranger(t))
 		if err := os.Chown(pf, outsider(t), outsider(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func inWritableDir(mode os.FileMode) func(t *testing.T, bin, dir string) result 
 			t.Fatal(err)
 		}
 		pf := filepath.Join(w, "svc.pid")
-		victim := sleeper(t)
+		victim := proctest.Stranger(t)
 		writePID(t, pf, victim)
 		r := joined(runSvc(t, bin, "status", "--classic", "--pidfile", pf), runSvc(t, bin, "stop", "--classic", "--pidfile", pf))
 		if proctest.WaitGone(victim, 500*time.Millisecond) {

@@ -169,7 +169,7 @@ var stopScenarios = []scenario{
 	}},
 	{"stop foreign pid", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		sleep := sleeper(t)
+		sleep := proctest.Stranger(t)
 		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
 		if !proctest.Alive(sleep) {
@@ -180,7 +180,7 @@ var stopScenarios = []scenario{
 	{"stop foreign lock holder", func(t *testing.T, bin, dir string) result {
 		// The file names a live process, but another one holds its lock.
 		pf := filepath.Join(dir, "svc.pid")
-		sleep := sleeper(t)
+		sleep := proctest.Stranger(t)
 		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
 		holder := exec.Command("flock", "-x", pf, "sleep", "300")
 		if err := holder.Start(); err != nil {
@@ -226,16 +226,6 @@ var stopScenarios = []scenario{
 }
 
 func init() { scenarios = append(scenarios, stopScenarios...) }
-
-// sleeper is a live process that is not a daemon of ours.
-func sleeper(t *testing.T) int {
-	cmd := exec.Command("sleep", "300")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd.Process.Pid
-}
 
 // locked tells whether someone holds path's exclusive flock.
 func locked(path string) bool {

@@ -219,28 +219,6 @@ func (s *scene) holder(outsiderUser bool, open, writePID string, locks ...string
 	return cmd
 }
 
-// sleeper is a live root process that is not ours: a target an attacker
-// would like root to kill.
-func sleeper(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("sleep", "3600")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd.Process.Pid
-}
-
-// deadPID is the pid of a process that has exited and been reaped.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd.Process.Pid
-}
-
 func writePIDFile(t *testing.T, path string, pid int) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
@@ -276,7 +254,7 @@ func combined(r result) string { return r.stdout + r.stderr }
 func TestClassicAttackHeldLock(t *testing.T) {
 	needRoot(t)
 	forEachVariant(t, func(t *testing.T, s *scene) {
-		writePIDFile(t, s.pidfile, deadPID(t)) // root's, 0644, in a root 0755 dir
+		writePIDFile(t, s.pidfile, proctest.DeadPID(t)) // root's, 0644, in a root 0755 dir
 		a := s.holder(true, "ro", "-", "flock-ex", "try:fcntl-rd", "try:fcntl-wr")
 		writePIDFile(t, s.pidfile, a.Process.Pid) // same inode: the attacker's lock stays
 		if r := s.status(s.pidfile); r.code != 1 {
@@ -336,7 +314,7 @@ var pidCycle sync.Mutex
 // shows exactly that before it returns.
 func (s *scene) handedOffLock() int {
 	s.t.Helper()
-	writePIDFile(s.t, s.pidfile, deadPID(s.t))
+	writePIDFile(s.t, s.pidfile, proctest.DeadPID(s.t))
 	var st unix.Stat_t
 	if err := unix.Stat(s.pidfile, &st); err != nil {
 		s.t.Fatal(err)
@@ -425,7 +403,7 @@ func TestClassicWritableDir(t *testing.T) {
 			if err := os.Chmod(dir, mode); err != nil {
 				t.Fatal(err)
 			}
-			victim := sleeper(t)
+			victim := proctest.Stranger(t)
 			pidfile := filepath.Join(dir, "svc.pid")
 			writePIDFile(t, pidfile, victim)
 			if r := s.status(pidfile); r.code != 4 || !strings.Contains(combined(r), "director") {
@@ -469,7 +447,7 @@ func noDaemon(t *testing.T, pidfile, addr string) {
 func TestClassicForeignOwner(t *testing.T) {
 	needRoot(t)
 	forEachVariant(t, func(t *testing.T, s *scene) {
-		victim := sleeper(t)
+		victim := proctest.Stranger(t)
 		writePIDFile(t, s.pidfile, victim)
 		if err := os.Chown(s.pidfile, outsider(), outsider()); err != nil {
 			t.Fatal(err)
@@ -495,7 +473,7 @@ func TestClassicStaleLockedByOther(t *testing.T) {
 	needRoot(t)
 	forEachVariant(t, func(t *testing.T, s *scene) {
 		for _, lock := range []string{"flock-sh", "flock-ex", "fcntl-rd"} {
-			writePIDFile(t, s.pidfile, deadPID(t))
+			writePIDFile(t, s.pidfile, proctest.DeadPID(t))
 			h := s.holder(true, "ro", "-", lock)
 			r := s.svc(s.startArgs()...)
 			if !startedRE.MatchString(r.stdout) {
@@ -793,7 +771,7 @@ func TestClassicMissingDirEarly(t *testing.T) {
 func TestClassicNotOurExecutable(t *testing.T) {
 	needRoot(t)
 	forEachVariant(t, func(t *testing.T, s *scene) {
-		writePIDFile(t, s.pidfile, deadPID(t))
+		writePIDFile(t, s.pidfile, proctest.DeadPID(t))
 		h := s.holder(false, "rw", "pid", "fcntl-wr", "flock-ex")
 		if got := s.pidInFile(); got != h.Process.Pid {
 			t.Fatalf("the holder wrote %d, its pid is %d", got, h.Process.Pid)
