@@ -88,7 +88,7 @@ func init() {
 		"uninstall": {"remove what install made", (*Program).cmdUninstall},
 		"detect":    {"print the mode run would choose", (*Program).cmdDetect},
 		"version":   {"print the version", (*Program).cmdVersion},
-		"help":      {"print this help, or a command's: help COMMAND", (*Program).cmdHelp},
+		"help":      {"print this help; help COMMAND: its flags; help contract: what installed services run", (*Program).cmdHelp},
 	}
 }
 

@@ -135,3 +135,20 @@ func TestInstallFlagHint(t *testing.T) {
 		t.Errorf("install --listen: exit %d, stderr:\n%s\nwant 2 and %q", code, errOut, want)
 	}
 }
+
+// TestInstallCarriesOwnFlags: the program's own flags after -- reach
+// every init's file, quoted for it, for this very binary.
+func TestInstallCarriesOwnFlags(t *testing.T) {
+	const weird = `a b $x %h "q" 'sq'`
+	for _, c := range []struct{ init, want string }{
+		{"systemd", ` run --listen "a b $$x %%h \"q\" 'sq'"` + "\n"},
+		{"sysv", ` --chdir / --listen 'a b $x %h "q" '\''sq'\'''` + "\n"},
+		{"openrc", `svc_arg_3='a b $x %h "q" '\''sq'\'''` + "\n"},
+		{"launchd", "<string>--listen</string>\n\t\t\t<string>a b $x %h &#34;q&#34; &#39;sq&#39;</string>"},
+	} {
+		code, out, errOut := run(testProgram(), "install", "--dry-run", "--init", c.init, "--", "--listen", weird)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; output lacks %q:\n%s", c.init, code, errOut, c.want, out)
+		}
+	}
+}

@@ -122,6 +122,22 @@ func TestEchodSystemd(t *testing.T) {
 	if added, removed := diffTrees(before, m.etcTree()); len(added)+len(removed) > 0 {
 		t.Errorf("install+uninstall changed /etc: added %q, removed %q", added, removed)
 	}
+
+	// A unit that failed is reset by uninstall: nothing of it is left
+	// loaded, and still nothing is printed about it.
+	m.run(echodPath, "install", "--restart", "no", "--", "--addr", addr)
+	m.run("systemctl", "start", "echod")
+	m.run("systemctl", "kill", "--signal", "KILL", "echod")
+	m.waitFor("echod failed", 30*time.Second, func() (bool, string) {
+		st := m.show("echod.service", "ActiveState")
+		return st == "failed", st
+	})
+	if out := m.expect(0, nil, echodPath, "uninstall"); strings.Contains(out, "Failed") {
+		t.Errorf("uninstall of a failed unit printed a failure: %s", out)
+	}
+	if p := m.props("echod.service", "LoadState", "ActiveState"); p["LoadState"] != "not-found" || p["ActiveState"] != "inactive" {
+		t.Errorf("after uninstalling the failed unit: %s; want not-found, inactive (reset-failed)", describe(p))
+	}
 }
 
 // TestEchodSysV: the LSB script runs `echod start --classic --pidfile P
