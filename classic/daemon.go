@@ -3,6 +3,7 @@ package classic
 import (
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/svcdev/svc/systemd"
 )
@@ -52,5 +53,12 @@ func (d *Daemon) Fail(err error) error {
 		return nerr
 	}
 	defer n.Close()
-	return n.Notify(systemd.Failure(err)...)
+	return n.Notify(systemd.Failure(reported{err})...)
 }
+
+// reported is a daemon's error as the launcher prints it, after its own
+// "classic: daemon pid N: ": without a second "classic: ".
+type reported struct{ err error }
+
+func (r reported) Error() string { return strings.TrimPrefix(r.err.Error(), "classic: ") }
+func (r reported) Unwrap() error { return r.err }

@@ -92,7 +92,7 @@ func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error)
 
 // exitReporting tells the launcher why the daemon cannot run, and exits.
 func exitReporting(n *systemd.Notifier, err error) {
-	n.Notify(systemd.Failure(err)...)
+	n.Notify(systemd.Failure(reported{err})...)
 	os.Exit(1)
 }
 
