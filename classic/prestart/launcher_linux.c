@@ -35,7 +35,7 @@ static struct {
 	const char *pidfile; // --pidfile, until X_SVC_PIDFILE names one
 	pid_t middle, pid;
 	int notify, ctrl, pidfd, sigfd;
-	int ctrl_eof, ready, exited, already, killed, bad_pidfile, usage;
+	int ctrl_eof, ready, exited, already, killed, bad_pidfile, usage, reaped;
 	int code, sig, already_pid;
 	long long errnum;
 	char line[256], status[1 << 16], named[PATH_MAX], name[256];
@@ -220,6 +220,8 @@ static void remove_pidfile(void)
 // pidfile once we exit (systemd's Type=forking) finds its own child.
 static void reap_middle(long long deadline)
 {
+	if (L.reaped)
+		return; // and its pid may be another process's by now
 	int fd = (int)syscall(SYS_pidfd_open, L.middle, 0);
 	while (fd >= 0 && deadline > now()) {
 		struct pollfd p[2] = {{fd, POLLIN, 0}, {L.sigfd, POLLIN, 0}};
@@ -239,6 +241,7 @@ static void kill_middle(void)
 {
 	kill(L.middle, SIGKILL);
 	RETRY(waitpid(L.middle, NULL, 0)); // SIGKILLed: it goes at once
+	L.reaped = 1;
 	kill(-L.middle, SIGKILL);
 }
 
@@ -350,6 +353,7 @@ static const char *middle_failure(void)
 	char t[64];
 	int ws = 0;
 	RETRY(waitpid(L.middle, &ws, 0));
+	L.reaped = 1;
 	if (WIFEXITED(ws))
 		snprintf(b, sizeof b, "middle process pid %d exited with status %d before it started the daemon", L.middle, WEXITSTATUS(ws));
 	else
