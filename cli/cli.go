@@ -52,7 +52,8 @@ type Program struct {
 	Run func(ctx context.Context, n *svc.Notifier) error
 	// Reload, if set, runs on SIGHUP (`PROG reload`, systemctl reload),
 	// after the --log file is reopened. Its error is reported as STATUS=
-	// and the service keeps running.
+	// (and makes `PROG reload --classic` fail with it); the service keeps
+	// running.
 	Reload func(ctx context.Context) error
 	// Flags are the program's own flags, accepted by run, start --classic
 	// and restart --classic, and carried by install (`PROG install --
