@@ -27,6 +27,7 @@ type startFlags struct {
 	listen                                  string
 	shutdownDelay                           time.Duration
 	neverReady                              bool
+	noNewPrivs                              bool
 }
 
 // flagNeverReady makes the daemon speak the protocol but never say READY,
@@ -57,6 +58,7 @@ func parseStart(name string, args []string, stderr io.Writer) (*startFlags, int,
 	fs.DurationVar(&f.timeout, "timeout", classic.DefaultTimeout, "how long to wait for the daemon to be ready")
 	fs.StringVar(&f.listen, "listen", refsvc.DefaultListen, "TCP `ADDR` the service serves on")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0, shutdownDelayUsage)
+	fs.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs on the daemon even without --user, which always sets it and empties the capability sets")
 	fs.BoolVar(&f.neverReady, flagNeverReady, false, "")
 	hideFlag(fs, flagNeverReady)
 	if code, ok := parse(fs, args); !ok {
@@ -123,6 +125,12 @@ func startClassic(ctx context.Context, name string, f *startFlags, args []string
 		return exitOK
 	}
 	defer d.Close()
+	if f.noNewPrivs {
+		if err := classic.NoNewPrivs(); err != nil {
+			d.Fail(err)
+			return fail(stderr, name, err)
+		}
+	}
 	if err := runDaemon(ctx, f, d); err != nil {
 		d.Fail(err)                    // if the service never got to say it; else a no-op for the launcher
 		return fail(stderr, name, err) // stderr is the log file by now
