@@ -169,3 +169,33 @@ func userSandbox(s Spec) systemd.Sandbox {
 	confineCalls(&sb, s)
 	return sb
 }
+
+// HardenedUmask is the umask of a hardened service under SysV and
+// OpenRC (systemd's is UMask=0077): its state and logs are its own.
+const HardenedUmask = "077"
+
+// ownDirs are the directories a SysV or OpenRC script creates before the
+// service starts, owned by its user, as systemd's RuntimeDirectory= and
+// LogsDirectory= do: /run/NAME (a tmpfs, so at every start) and the log
+// file's directory when it is a subdirectory of /var/log (never /var/log
+// itself).
+func (s Spec) ownDirs() []string {
+	dirs := []string{"/run/" + s.Name}
+	if s.logsDirectory() != "" {
+		dirs = append(dirs, path.Dir(s.LogFile))
+	}
+	return dirs
+}
+
+// ownerArgs are the owner and group options of install(1) or checkpath(8)
+// for the service's user and group; none for root.
+func (s Spec) ownerArgs(userOpt, groupOpt string) []string {
+	var a []string
+	if s.User != "" {
+		a = append(a, userOpt, s.User)
+	}
+	if s.Group != "" {
+		a = append(a, groupOpt, s.Group)
+	}
+	return a
+}
