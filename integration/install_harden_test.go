@@ -193,3 +193,37 @@ func TestInstallHardenedServes(t *testing.T) {
 		}
 	})
 }
+
+// TestInstallHardenedUserUnit: a --user unit under the manager of an
+// unprivileged user (a throwaway account made inside the instance) gets
+// what works there without privileges, and still starts and serves:
+// no_new_privs and the seccomp filters.
+func TestInstallHardenedUserUnit(t *testing.T) {
+	t.Parallel()
+	const account, addr = "svc-hardened-u", "127.0.0.1:8193"
+	m := bootWithSvc(t)
+	m.run("useradd", "--create-home", account)
+	uid := m.run("id", "-u", account)
+	if _, err := m.try("systemctl", "start", "user@"+uid+".service"); err != nil {
+		t.Skipf("no systemd --user manager for %s: %v", account, err)
+	}
+	as := func(argv ...string) string {
+		t.Helper()
+		return m.run(append([]string{"runuser", "-u", account, "--", "env",
+			"XDG_RUNTIME_DIR=/run/user/" + uid, "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/" + uid + "/bus"}, argv...)...)
+	}
+	as(svcPath, "install", "--user", "--", "--listen", addr)
+	as(svcPath, "start", "--user")
+	if st := m.state(addr); st.Mode != "systemd" || !st.Ready {
+		t.Fatalf("GET / = %+v", st)
+	}
+	pid, err := strconv.Atoi(as("systemctl", "--user", "show", "-p", "MainPID", "--value", "svc.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := m.procStatus(pid)
+	if !strings.HasPrefix(st["Uid"], uid+"\t") || st["NoNewPrivs"] != "1" || st["Seccomp"] != "2" {
+		t.Errorf("user service: Uid %q, NoNewPrivs %q, Seccomp %q; want %s, 1, 2", st["Uid"], st["NoNewPrivs"], st["Seccomp"], uid)
+	}
+	as(svcPath, "uninstall", "--user")
+}
