@@ -122,7 +122,13 @@ func (s Sandbox) render(b *builder, user string, userUnit bool) {
 			b.fail("SystemCallDeny", errors.New("needs an allow list in SystemCallFilter"))
 			return
 		}
-		b.words("SystemCallFilter", prefixFirst("~", s.SystemCallDeny), checkSyscall, false)
+		for _, c := range s.SystemCallDeny {
+			if err := checkSyscall(c); err != nil {
+				b.fail("SystemCallDeny", err)
+				return
+			}
+		}
+		b.add("Service", "SystemCallFilter", "~"+strings.Join(s.SystemCallDeny, " "))
 	}
 	if s.SystemCallErrorNumber != "" {
 		if !isUpperWord(s.SystemCallErrorNumber, "E") {
@@ -133,13 +139,6 @@ func (s Sandbox) render(b *builder, user string, userUnit bool) {
 	}
 	b.words("IPAddressAllow", s.IPAddressAllow, checkIPAddress, false)
 	b.words("IPAddressDeny", s.IPAddressDeny, checkIPAddress, false)
-}
-
-// prefixFirst puts p before the first word (the whole list's "~").
-func prefixFirst(p string, words []string) []string {
-	out := slices.Clone(words)
-	out[0] = p + out[0]
-	return out
 }
 
 func (b *builder) flag(key string, on bool) {
@@ -158,7 +157,7 @@ func (b *builder) words(key string, ws []string, check func(string) error, allow
 		return
 	}
 	for _, w := range ws {
-		if err := check(strings.TrimPrefix(w, "~")); err != nil {
+		if err := check(w); err != nil {
 			b.fail(key, err)
 			return
 		}
