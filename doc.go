@@ -12,7 +12,7 @@
 //		return serve(ctx, ln)
 //	})
 //
-// Run detects the environment (see Detect and the table in DESIGN.md), picks
+// Run detects the environment (see Detect and docs/contract.md), picks
 // a mode, cancels ctx on SIGTERM/SIGINT, delivers SIGHUP to Options.OnReload,
 // pings the systemd watchdog, and reaps zombies when it is PID 1. The
 // Notifier speaks the sd_notify protocol both to systemd and to the classic

@@ -78,7 +78,7 @@ type Detection struct {
 	Evidence []Evidence
 }
 
-// Detect picks the mode from env, in the order of DESIGN.md: explicit mode
+// Detect picks the mode from env, in the order of docs/contract.md: explicit mode
 // (want, then SVC_MODE), systemd markers, launchd, the Windows SCM, PID 1,
 // then plain foreground. An invalid SVC_MODE is an error, not a guess.
 func Detect(env Env, want Mode) (Detection, error) {

@@ -24,6 +24,11 @@ type Options struct {
 	// NotifySocket overrides where notifications go (the classic launcher's
 	// socket). Empty: $NOTIFY_SOCKET in systemd mode, nobody otherwise.
 	NotifySocket string
+	// ReloadSocket, if set, also hears how each reload ended: READY=1, or
+	// STATUS= with X_SVC_RELOAD_FAILED=1. The classic daemon sets it
+	// (classic.Daemon.ReloadSocket) so that `svc reload --classic` can
+	// say whether the reload worked, long after the launcher is gone.
+	ReloadSocket string
 	// Env replaces the process description Detect reads (tests). Run then
 	// also leaves the process environment alone.
 	Env *Env
@@ -78,7 +83,7 @@ func Run(ctx context.Context, opts Options, run func(ctx context.Context, n *Not
 	if det.Mode == ModeContainer {
 		defer startReaper()()
 	}
-	return supervise(ctx, n, opts.OnReload, run)
+	return supervise(ctx, n, reloader(opts), run)
 }
 
 // supervise runs run with signals wired to it: SIGHUP reloads, SIGTERM
@@ -152,4 +157,27 @@ func reload(ctx context.Context, n *Notifier, onReload func(context.Context) err
 		}
 	}
 	n.Ready()
+}
+
+// reloader is opts.OnReload, telling opts.ReloadSocket how it ended.
+func reloader(opts Options) func(context.Context) error {
+	if opts.ReloadSocket == "" {
+		return opts.OnReload
+	}
+	return func(ctx context.Context) error {
+		var err error
+		if opts.OnReload != nil {
+			err = opts.OnReload(ctx)
+		}
+		fields := []string{systemd.Ready}
+		if err != nil {
+			fields = []string{systemd.Status("reload failed: " + err.Error()), "X_SVC_RELOAD_FAILED=1"}
+		}
+		// Nobody may be listening (a plain kill -HUP): that is no error.
+		if to, nerr := systemd.NewNotifier(opts.ReloadSocket); nerr == nil {
+			to.Notify(fields...)
+			to.Close()
+		}
+		return err
+	}
 }

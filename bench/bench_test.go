@@ -15,17 +15,20 @@ import (
 // bins are the programs under test, built once.
 type bins struct {
 	svc, svcPure, bare, bareCgo, hello, static string
+	echod, echodPure                           string
 }
 
 func build(t *testing.T) bins {
 	dir := t.TempDir()
 	b := bins{
-		svc:     filepath.Join(dir, "svc"),
-		svcPure: filepath.Join(dir, "svc-purego"),
-		bare:    filepath.Join(dir, "barehttp"),
-		bareCgo: filepath.Join(dir, "barehttp-cgo"),
-		hello:   filepath.Join(dir, "hello"),
-		static:  filepath.Join(dir, "true-static"),
+		svc:       filepath.Join(dir, "svc"),
+		svcPure:   filepath.Join(dir, "svc-purego"),
+		bare:      filepath.Join(dir, "barehttp"),
+		bareCgo:   filepath.Join(dir, "barehttp-cgo"),
+		hello:     filepath.Join(dir, "hello"),
+		static:    filepath.Join(dir, "true-static"),
+		echod:     filepath.Join(dir, "echod"),
+		echodPure: filepath.Join(dir, "echod-purego"),
 	}
 	gobuild := func(out, pkg string, cgo string) {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
@@ -39,6 +42,8 @@ func build(t *testing.T) bins {
 	gobuild(b.bare, "github.com/svcdev/svc/bench/internal/barehttp", "0")
 	gobuild(b.bareCgo, "github.com/svcdev/svc/bench/internal/barehttp", "1")
 	gobuild(b.hello, "github.com/svcdev/svc/bench/internal/hello", "0")
+	gobuild(b.echod, "github.com/svcdev/svc/examples/echod", "1")
+	gobuild(b.echodPure, "github.com/svcdev/svc/examples/echod", "0")
 	src := filepath.Join(dir, "true.c")
 	os.WriteFile(src, []byte("int main(void){return 0;}\n"), 0o644)
 	if o, err := exec.Command("gcc", "-O2", "-static", "-o", b.static, src).CombinedOutput(); err != nil {
@@ -66,11 +71,17 @@ func TestBenchmarks(t *testing.T) {
 	}
 	b := build(t)
 	r := &report{rounds: rounds(), started: time.Now()}
+	if os.Getenv("SVC_BENCH") == "echod" { // the echod section alone, printed
+		t.Logf("\n%s", benchEchod(t, b, r.rounds).markdown())
+		return
+	}
 	r.start = benchStart(t, b, r.rounds)
 	r.stop = benchStop(t, b, r.rounds)
+	r.idle = benchIdle(t, b, r.rounds)
 	r.rss = benchRSS(t, b, 5)
 	r.scale = benchScale(t, b, 100)
 	r.systemd = benchSystemd(t, b, r.rounds)
+	r.echod = benchEchod(t, b, r.rounds)
 	out := os.Getenv("SVC_BENCH_OUT")
 	if out == "" {
 		out = filepath.Join(t.TempDir(), "BENCHMARKS.md")

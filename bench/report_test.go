@@ -17,6 +17,8 @@ type report struct {
 	rss     []*rssResult
 	scale   *scaleResult
 	systemd *systemdResult
+	idle    *idleResult
+	echod   *echodResult
 }
 
 func machine() string {
@@ -98,8 +100,15 @@ func (r *report) markdown() string {
 		w("- stop per daemon: median %s\n", ms(s.stop.median()))
 	}
 
+	if r.idle != nil {
+		w("\n## After an idle pause\n\n%s", r.idle.markdown())
+	}
+
 	if s := r.systemd; s != nil {
 		w("\n## Under a real systemd\n\n%s", s.markdown())
+	}
+	if e := r.echod; e != nil {
+		w("\n## A program of its own: examples/echod\n\n%s", e.markdown())
 	}
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"unsafe"
@@ -28,6 +29,13 @@ func setUp(h handoff, o Options, err error) *Daemon {
 	if err != nil {
 		exitReporting(n, err)
 	}
+	// The daemon's hello, before it touches the pidfile: a launcher that
+	// must abort before the middle named us finds us by it (abort).
+	name := o.Name
+	if name == "" {
+		name = filepath.Base(os.Args[0])
+	}
+	n.Notify("X_SVC_NAME=" + name)
 	d, err := daemonSetUp(n, h.notify, o)
 	if err != nil {
 		exitReporting(n, err)
@@ -84,7 +92,7 @@ func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error)
 
 // exitReporting tells the launcher why the daemon cannot run, and exits.
 func exitReporting(n *systemd.Notifier, err error) {
-	n.Notify(systemd.Failure(err)...)
+	n.Notify(systemd.Failure(reported{err})...)
 	os.Exit(1)
 }
 
@@ -181,30 +189,43 @@ func chdir(dir string) error {
 // When privileges are dropped later, the log is handed to the service's
 // user so that it can reopen it on reload (logrotate). That chown runs as
 // root on a path in a directory the service may write, so it must not be
-// steerable: no symlink is followed (O_NOFOLLOW), and only a regular file
-// with a single link is given away — never /etc/shadow through a planted
-// link.
+// steerable: no symlink is followed, in the last component or any other
+// (openat2 RESOLVE_NO_SYMLINKS: a planted link to a directory would do
+// as well as one to the file), and only a regular file with a single
+// link is given away — never /etc/shadow through a planted link.
 func openOutput(path string, cr *creds) (*os.File, error) {
 	if path == "" {
 		return os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	}
 	flags := os.O_WRONLY | os.O_APPEND | os.O_CREATE | syscall.O_NOCTTY
-	handOver := cr != nil && (cr.uid != -1 || cr.gid != -1)
-	if handOver {
-		flags |= syscall.O_NOFOLLOW
-	}
-	f, err := os.OpenFile(path, flags, 0o640)
-	if errors.Is(err, syscall.ELOOP) && handOver {
-		return nil, fmt.Errorf("classic: log file %s: a symlink; refusing to hand it to the service's user", path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("classic: log file: %w", err)
-	}
-	if handOver {
-		if err := chownLog(f, cr); err != nil {
-			f.Close()
-			return nil, err
+	if cr == nil || (cr.uid == -1 && cr.gid == -1) {
+		f, err := os.OpenFile(path, flags, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("classic: log file: %w", err)
 		}
+		return f, nil
+	}
+	how := &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC),
+		Mode:    0o640,
+		Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	fd, err := unix.Openat2(unix.AT_FDCWD, path, how)
+	for errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) { // EAGAIN: a rename raced the walk
+		fd, err = unix.Openat2(unix.AT_FDCWD, path, how)
+	}
+	switch {
+	case errors.Is(err, unix.ELOOP):
+		return nil, fmt.Errorf("classic: log file %s: a symbolic link in its path; refusing to hand it to the service's user", path)
+	case errors.Is(err, unix.ENOSYS):
+		return nil, fmt.Errorf("classic: log file %s: this kernel cannot open it without following symbolic links (openat2, Linux 5.6), so it is not handed to the service's user", path)
+	case err != nil:
+		return nil, fmt.Errorf("classic: log file: %w", &os.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	if err := chownLog(f, cr); err != nil {
+		f.Close()
+		return nil, err
 	}
 	return f, nil
 }

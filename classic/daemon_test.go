@@ -5,6 +5,7 @@ package classic
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"os/user"
@@ -166,7 +167,6 @@ func TestDaemonSetUpFails(t *testing.T) {
 		want  string
 		errno syscall.Errno
 	}{
-		{"missing pidfile dir", Options{PIDFile: filepath.Join(dir, "none", "d.pid")}, "no such file or directory", syscall.ENOENT},
 		{"log is a directory", Options{PIDFile: filepath.Join(dir, "a.pid"), LogFile: dir}, "is a directory", syscall.EISDIR},
 		{"unknown user", Options{PIDFile: filepath.Join(dir, "b.pid"), User: "no-such-user-svc"}, "no-such-user-svc", 0},
 		{"missing chdir", Options{PIDFile: filepath.Join(dir, "c.pid"), Chdir: filepath.Join(dir, "none")}, "chdir", syscall.ENOENT},
@@ -180,6 +180,22 @@ func TestDaemonSetUpFails(t *testing.T) {
 			}
 			assertCleanedUp(t, se.PID, tt.o.PIDFile)
 		})
+	}
+}
+
+// TestLaunchChecksPIDFileDirFirst: a missing or unsafe pidfile directory
+// is reported by the launcher before anything forks.
+func TestLaunchChecksPIDFileDirFirst(t *testing.T) {
+	dir := t.TempDir()
+	open := filepath.Join(dir, "open")
+	os.Mkdir(open, 0o777)
+	os.Chmod(open, 0o777)
+	for _, pf := range []string{filepath.Join(dir, "none", "d.pid"), filepath.Join(open, "d.pid")} {
+		_, err := launchHelper(t, context.Background(), modeReady, Options{PIDFile: pf})
+		var se *StartError
+		if err == nil || errors.As(err, &se) || !strings.Contains(err.Error(), filepath.Dir(pf)) {
+			t.Errorf("launch with pidfile %s: %v; want the launcher's own error naming the directory", pf, err)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package classic daemonizes the SysV way, done right: daemon(7)'s fifteen
-// steps, with readiness, a flock-held pidfile, and stop/status/reload by
-// pidfile. It is what `svc start --classic` (and the LSB init script) runs.
+// steps, with readiness, a write-locked pidfile whose holder is proven
+// (package classic/pidfile), and stop/status/reload by pidfile. It is
+// what `svc start --classic` (and the LSB init script) runs.
 //
 // Go cannot fork a running runtime, so each "fork" of daemon(7) is either a
 // re-exec of the same binary with an explicit hand-off, or (cmd/svc, cgo on
@@ -47,12 +48,12 @@
 //
 // # The pidfile
 //
-// Opened with O_NOFOLLOW|O_CLOEXEC in a directory that is not group- or
-// world-writable unless owned by us; written atomically; flock(LOCK_EX)-held
-// for the daemon's whole life; removed by unlinking before the lock is
-// released. Liveness is the lock plus process identity (on Linux the lock
-// holder in /proc/locks must be the pid in the file), never kill(pid, 0)
-// alone: EPERM is not death and pids are reused. A pidfile naming a live
-// process that is not our daemon is never signalled and never reported
-// running.
+// Package classic/pidfile holds it and the proof of identity that stop,
+// status and reload believe before they act (its doc.go says why it
+// cannot be faked by a user who can only read the pidfile, and why it
+// costs O(1)): a directory and file only we or root may write; a POSIX
+// write lock held for the daemon's whole life, whose holder F_GETLK names;
+// the pid in the file equal to that holder; the holder running our
+// program. The launcher checks the directory before it forks. A pidfile
+// that fails the proof is never signalled and never reported running.
 package classic

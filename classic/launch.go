@@ -1,6 +1,8 @@
 package classic
 
 import (
+	"github.com/svcdev/svc/classic/pidfile"
+
 	"context"
 	"fmt"
 	"strings"
@@ -39,6 +41,10 @@ func Daemonize(ctx context.Context, opts Options) (*Daemon, *Launched, error) {
 		return nil, nil, err
 	case h.role == roleMiddle:
 		return nil, nil, middle(h, o)
+	}
+	// What the daemon would find first, found before anything forks.
+	if err := pidfile.CheckDir(o.PIDFile); err != nil {
+		return nil, nil, err
 	}
 	l, err := launch(ctx, o)
 	return nil, l, err

@@ -6,11 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/svcdev/svc/classic/pidfile"
 )
 
 // launch is the launcher's side: notify socket, middle process, wait.
@@ -33,14 +37,12 @@ func launch(ctx context.Context, o Options) (*Launched, error) {
 	w := &watch{o: o, notify: notify, ctrl: pair[0], middle: mpid, pidfd: -1}
 	l, err := w.run(ctx)
 	// EOF on the control socket tells the middle process to exit at once.
-	// Reap it so a long-lived launcher keeps no zombie; after a success
-	// without waiting: it no longer holds our stdout or stderr.
+	// Reap it before returning, success or not: once it is gone the daemon
+	// has been re-parented (to init or a subreaper), so a manager that
+	// reads the pidfile when we exit (systemd's Type=forking) finds its
+	// own child, and a long-lived launcher keeps no zombie.
 	unix.Close(w.ctrl)
-	if err == nil {
-		go reap(mpid)
-	} else {
-		w.reapMiddle()
-	}
+	w.reapMiddle()
 	if w.pidfd >= 0 {
 		unix.Close(w.pidfd)
 	}
@@ -55,7 +57,11 @@ func listenNotify() (fd int, addr string, err error) {
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return -1, "", fmt.Errorf("classic: notify socket: %w", err)
 	}
-	addr = fmt.Sprintf("@svc-classic-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:]))
+	return listenNotifyAt(fmt.Sprintf("@svc-classic-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:])))
+}
+
+// listenNotifyAt binds a notify socket at addr, with SO_PASSCRED.
+func listenNotifyAt(addr string) (fd int, _ string, err error) {
 	fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
 		return -1, "", os.NewSyscallError("socket", err)
@@ -186,8 +192,7 @@ func (w *watch) outcome() (*Launched, error, bool) {
 		w.removePIDFile()
 		return nil, w.startError(&StartError{Code: w.exitCode, Signal: w.signal}), true
 	case w.ctrlEOF && w.pid == 0:
-		// A daemon it may have started is in its process group.
-		unix.Kill(-w.middle, unix.SIGKILL)
+		w.killMiddle() // and a daemon it may have started
 		return nil, w.startError(&StartError{Cause: w.middleFailure()}), true
 	case w.ctrlEOF && w.pidfd < 0:
 		return nil, w.abort(&StartError{Cause: errors.New("middle process died; daemon lost")}), true
@@ -221,10 +226,15 @@ func (w *watch) startError(e *StartError) *StartError {
 	return e
 }
 
+// abortWait bounds every wait of an aborted launch: a SIGKILLed process
+// is gone in microseconds unless the kernel holds it (a dead NFS server).
+const abortWait = 5 * time.Second
+
 // abort kills the daemon (through its pidfd, so never a recycled pid) or,
-// without one, the middle's whole process group, which the daemon is in
-// (the middle, not reaped yet, keeps the group's number from reuse);
-// waits for the middle's report and removes the daemon's pidfile.
+// without one, the middle and its process group, which the daemon is in;
+// waits, for at most abortWait, for the middle's report and the daemon's
+// end, and removes the daemon's pidfile once its lock is free. It never
+// blocks without a deadline: the rule is the same in the C launcher.
 func (w *watch) abort(e *StartError) *StartError {
 	switch {
 	case w.exited:
@@ -232,30 +242,70 @@ func (w *watch) abort(e *StartError) *StartError {
 		unix.PidfdSendSignal(w.pidfd, unix.SIGKILL, nil, 0)
 		e.Killed = true
 	default:
-		unix.Kill(-w.middle, unix.SIGKILL)
+		w.killMiddle()
 		e.Killed = true
 	}
-	w.awaitReport(10 * time.Second)
+	deadline := time.Now().Add(abortWait)
+	w.awaitReport(deadline)
 	if w.pidfd >= 0 {
 		// Dead, its lock is free: only then can its pidfile go.
-		poll([]unix.PollFd{{Fd: int32(w.pidfd), Events: unix.POLLIN}}, 10*time.Second)
+		poll([]unix.PollFd{{Fd: int32(w.pidfd), Events: unix.POLLIN}}, max(time.Until(deadline), 0))
 	}
 	w.readNotify()
-	w.removePIDFile()
+	if w.pid == 0 {
+		w.awaitUnnamed(deadline)
+	} else if w.pidfd < 0 || readable(w.pidfd) {
+		w.removePIDFile()
+	}
 	return w.startError(e)
 }
 
+// awaitUnnamed is abort's clean-up when the middle died before it named
+// the daemon: a daemon it had started may have made the pidfile before
+// the kill reached it. Every daemon says hello (X_SVC_NAME=) before it
+// touches the pidfile, so the senders of a hello are waited for, until
+// the deadline, and a pidfile that names one is removed once its lock is
+// free. (The notify address is a secret of ours, but one a process could
+// read in /proc/net/unix: a stranger's hello costs a wait, and a pidfile
+// nobody holds, which removing cannot harm.)
+func (w *watch) awaitUnnamed(deadline time.Time) {
+	for _, d := range w.early {
+		if !strings.Contains("\n"+d.msg, "\nX_SVC_NAME=") || d.pid <= 0 {
+			continue
+		}
+		if fd, err := unix.PidfdOpen(d.pid, 0); err == nil {
+			poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, max(time.Until(deadline), 0))
+			unix.Close(fd)
+		}
+		pidfile.RemoveStale(w.o.PIDFile, d.pid)
+	}
+}
+
+// killMiddle kills the middle process and every process of its group,
+// the daemon included. The middle may not have called setsid yet, when
+// its group is still ours: so it is killed by pid first and reaped (its
+// pid cannot be reused before), and then its group, which outlives it
+// while the daemon it may have started is in it.
+func (w *watch) killMiddle() {
+	unix.Kill(w.middle, unix.SIGKILL)
+	w.reapMiddle()
+	unix.Kill(-w.middle, unix.SIGKILL)
+}
+
 // awaitReport reads the control socket until the middle reports the
-// daemon's end or goes away, for at most max.
-func (w *watch) awaitReport(max time.Duration) {
-	deadline := time.Now().Add(max)
+// daemon's end or goes away, or the deadline passes. It reads only what
+// poll said is there: the socket blocks.
+func (w *watch) awaitReport(deadline time.Time) {
 	for !w.exited && !w.ctrlEOF {
 		left := time.Until(deadline)
 		if left <= 0 {
 			return
 		}
 		fds := []unix.PollFd{{Fd: int32(w.ctrl), Events: unix.POLLIN}}
-		if poll(fds, left) != nil || w.readControl() != nil {
+		if poll(fds, left) != nil {
+			return
+		}
+		if fds[0].Revents != 0 && w.readControl() != nil {
 			return
 		}
 	}
@@ -269,7 +319,7 @@ func (w *watch) removePIDFile() {
 		path = w.o.PIDFile
 	}
 	if w.pid > 0 && path != "" {
-		removeStalePIDFile(path, w.pid)
+		pidfile.RemoveStale(path, w.pid)
 	}
 }
 
@@ -302,11 +352,12 @@ func readable(fd int) bool {
 	return poll(fds, 0) == nil && fds[0].Revents != 0
 }
 
-// poll waits for fds, at most d, retrying on EINTR.
+// poll waits for fds, at most d (rounded up to a millisecond, and to
+// poll's limit of about 24 days; the caller loops), retrying on EINTR.
 func poll(fds []unix.PollFd, d time.Duration) error {
 	ms := -1
 	if d >= 0 {
-		ms = int((d + time.Millisecond - 1) / time.Millisecond)
+		ms = int(min(d/time.Millisecond+1, math.MaxInt32))
 	}
 	for {
 		_, err := unix.Poll(fds, ms)

@@ -32,9 +32,16 @@ const (
 	modeHang   = "hang"   // never READY
 	modeCrash  = "crash"  // killed by SIGKILL before READY
 	modeSilent = "silent" // exit 0 before READY, saying nothing
+	// Daemons for Stop and Signal: READY=1, then
+	modePlain    = "plain"    // SIGTERM kills it (default action): its pidfile stays
+	modeStubborn = "stubborn" // SIGTERM ignored: only SIGKILL ends it
+	modeHup      = "hup"      // a line "hup" in its log per SIGHUP; SIGTERM ends it
 )
 
 func TestMain(m *testing.M) {
+	if len(os.Args) == 4 && os.Args[1] == helloFlag {
+		os.Exit(helloThenPIDFile(os.Args[2], os.Args[3]))
+	}
 	if mode, opts, ok := helperArgs(os.Args[1:]); ok {
 		os.Exit(helper(mode, opts))
 	}
@@ -42,7 +49,7 @@ func TestMain(m *testing.M) {
 }
 
 // helperOptions returns o set up to re-run this binary in mode.
-func helperOptions(t *testing.T, mode string, o Options) Options {
+func helperOptions(t testing.TB, mode string, o Options) Options {
 	t.Helper()
 	o.Args = nil
 	b, err := json.Marshal(o)
@@ -102,11 +109,25 @@ func helper(mode string, o Options) int {
 	case modeSilent:
 		return 0
 	}
+	switch mode {
+	case modePlain:
+		n.Notify(systemd.Ready)
+		select {}
+	case modeStubborn:
+		signal.Ignore(syscall.SIGTERM)
+		n.Notify(systemd.Ready)
+		select {}
+	}
 	fmt.Println("daemon stdout")
 	fmt.Fprintln(os.Stderr, "daemon stderr")
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	n.Notify(systemd.Ready)
-	<-term
+	for sig := range sigs {
+		if sig == syscall.SIGTERM {
+			break
+		}
+		fmt.Println("hup")
+	}
 	return 0
 }

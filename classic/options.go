@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/svcdev/svc/classic/pidfile"
 )
 
 // Defaults for the zero Options.
@@ -33,6 +35,10 @@ type Options struct {
 	Chdir string
 	// Timeout bounds the wait for READY=1; 0: DefaultTimeout.
 	Timeout time.Duration
+	// Name is the program's name as its messages give it ("echod" in
+	// "echod start: ..."): the daemon tells the launcher, which in the C
+	// fast path (package classic/prestart) cannot know it otherwise.
+	Name string
 	// Args are the arguments (without the program name) the middle and
 	// daemon processes are started with; nil: os.Args[1:]. They must lead
 	// the program back to Daemonize with the same Options.
@@ -61,7 +67,12 @@ func (o Options) resolved() (Options, error) {
 	if o.Args == nil && len(os.Args) > 0 {
 		o.Args = os.Args[1:]
 	}
-	for _, p := range []*string{&o.PIDFile, &o.LogFile, &o.Chdir} {
+	pf, err := pidfile.Clean(o.PIDFile)
+	if err != nil {
+		return o, err
+	}
+	o.PIDFile = pf
+	for _, p := range []*string{&o.LogFile, &o.Chdir} {
 		if *p == "" {
 			continue
 		}

@@ -2,8 +2,10 @@ package classic
 
 import (
 	"fmt"
+	"math"
 	"os/user"
 	"strconv"
+	"strings"
 )
 
 // creds are the ids the daemon drops to; nil: keep ours.
@@ -55,9 +57,27 @@ func lookupCreds(userName, groupName string) (*creds, error) {
 	return c, nil
 }
 
+// numericID reads a numeric user or group id; ok is false for a name.
+// An id past 32 bits, or (uid_t)-1, which setuid(2) takes as "unchanged",
+// is an error: os/user's cgo lookup would truncate the first to another
+// id (4294967296 to root).
+func numericID(kind, s string) (ok bool, err error) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return false, nil
+	}
+	if v, err := strconv.ParseUint(s, 10, 32); err != nil || v == math.MaxUint32 {
+		return true, fmt.Errorf("classic: %s %q: not a valid %s id (0 to %d)", kind, s, kind, uint32(math.MaxUint32-1))
+	}
+	return true, nil
+}
+
 func lookupUser(name string) (*user.User, error) {
+	isNum, err := numericID("user", name)
+	if err != nil {
+		return nil, err
+	}
 	u, err := user.Lookup(name)
-	if _, isNum := strconv.Atoi(name); err != nil && isNum == nil {
+	if err != nil && isNum {
 		u, err = user.LookupId(name)
 	}
 	if err != nil {
@@ -67,8 +87,12 @@ func lookupUser(name string) (*user.User, error) {
 }
 
 func lookupGroup(name string) (*user.Group, error) {
+	isNum, err := numericID("group", name)
+	if err != nil {
+		return nil, err
+	}
 	g, err := user.LookupGroup(name)
-	if _, isNum := strconv.Atoi(name); err != nil && isNum == nil {
+	if err != nil && isNum {
 		g, err = user.LookupGroupId(name)
 	}
 	if err != nil {

@@ -1,46 +1,38 @@
 package classic
 
-// State is what a pidfile says about its daemon. The zero value is Unknown,
-// so an Info nobody filled in never claims a running daemon.
-type State int
+import "github.com/svcdev/svc/classic/pidfile"
 
-const (
-	Unknown State = iota // cannot tell: unreadable, or locked by another process
-	Running              // locked by the live process it names
-	Dead                 // the pidfile exists, but no daemon holds it
-	Stopped              // no pidfile
+// The pidfile and its proof live in package pidfile; these names keep
+// classic's API whole for callers that only start, stop and look.
+type (
+	// State is what a pidfile says about its daemon (pidfile.State).
+	State = pidfile.State
+	// Info is one look at a pidfile (pidfile.Info).
+	Info = pidfile.Info
+	// RunningError says a live daemon holds the pidfile.
+	RunningError = pidfile.RunningError
+	// PIDFile is a pidfile held by this process (pidfile.File).
+	PIDFile = pidfile.File
 )
 
-// LSB is the state's exit code for an init script's "status" action
-// (LSB Core, "Init Script Actions").
-func (s State) LSB() int {
-	switch s {
-	case Running:
-		return 0
-	case Dead:
-		return 1
-	case Stopped:
-		return 3
-	}
-	return 4
-}
+const (
+	Unknown = pidfile.Unknown
+	Running = pidfile.Running
+	Dead    = pidfile.Dead
+	Stopped = pidfile.Stopped
+)
 
-func (s State) String() string {
-	switch s {
-	case Running:
-		return "running"
-	case Dead:
-		return "dead"
-	case Stopped:
-		return "stopped"
-	}
-	return "unknown"
-}
+// Errors callers branch on, with errors.Is (see package pidfile).
+var (
+	ErrRunning    = pidfile.ErrRunning
+	ErrNotRunning = pidfile.ErrNotRunning
+	ErrForeign    = pidfile.ErrForeign
+	ErrUnsafeDir  = pidfile.ErrUnsafe
+)
 
-// Info is one look at a pidfile.
-type Info struct {
-	Path  string
-	State State
-	PID   int   // the pid the pidfile names; 0 if none could be read
-	Err   error // why the state is Dead or Unknown; nil when Running or Stopped
-}
+// Create makes path the pidfile of this process (pidfile.Create).
+func Create(path string) (*PIDFile, error) { return pidfile.Create(path) }
+
+// Inspect tells whether path's daemon, this program, runs
+// (pidfile.Inspect).
+func Inspect(path string) Info { return pidfile.Inspect(path, "") }

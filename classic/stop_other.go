@@ -16,10 +16,10 @@ const DefaultStopTimeout = 10 * time.Second
 // Stop is unsupported here.
 func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error) {
 	info := Inspect(path)
-	return info, fmt.Errorf("classic: stop %s: %w", path, errors.ErrUnsupported)
+	return info, fmt.Errorf("stop %s: %w", path, errors.ErrUnsupported)
 }
 
 // Signal is unsupported here.
 func Signal(path string, sig os.Signal) (int, error) {
-	return 0, fmt.Errorf("classic: signal %s: %w", path, errors.ErrUnsupported)
+	return 0, fmt.Errorf("signal %s: %w", path, errors.ErrUnsupported)
 }

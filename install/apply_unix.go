@@ -159,6 +159,11 @@ func (a *applier) commands(cmds []Command) error {
 		if c.IfChanged && len(a.res.Changed) == 0 {
 			continue
 		}
+		if c.If != nil {
+			if _, err := runCommand(a.ctx, c.If, nil); err != nil {
+				continue
+			}
+		}
 		out, err := runCommand(a.ctx, c.Argv, a.opts.Output)
 		a.res.Ran = append(a.res.Ran, c)
 		if err != nil && !c.MayFail {

@@ -44,6 +44,10 @@ type Command struct {
 	// MayFail makes a failure (or a missing program) no error: stopping
 	// what is not running, disabling what is not installed.
 	MayFail bool
+	// If, when set, runs first, its output discarded; the command runs
+	// only if it exits 0 (reset-failed only for a failed unit, which
+	// otherwise prints "Failed to reset failed state").
+	If []string
 }
 
 // String renders the command as one shell-quoted line.
@@ -78,6 +82,9 @@ func (p Plan) String() string {
 func writeCommands(b *strings.Builder, cmds []Command) {
 	for _, c := range cmds {
 		line := c.String()
+		if c.If != nil {
+			line = shell.Join(c.If) + " && " + line
+		}
 		if c.MayFail {
 			line += " || true"
 		}

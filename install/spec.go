@@ -11,7 +11,8 @@ import (
 )
 
 // Spec describes one service. Its zero fields are the defaults; only Name
-// and Binary are required. Binary is an svc-style program: `BINARY run
+// and Binary are required. Binary speaks the command contract
+// (docs/contract.md; every program on package cli does): `BINARY run
 // ARGS` serves in the foreground, `BINARY start|stop|status|reload
 // --classic --pidfile P` daemonizes and controls it the classic way (what
 // the SysV script calls).

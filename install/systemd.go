@@ -121,7 +121,7 @@ func (t Systemd) Uninstall(s Spec) (Plan, error) {
 		Remove: []string{p, t.wantsLink(s, p)},
 		Commands: []Command{
 			runMayFail(systemctl(s, "daemon-reload")...),
-			runMayFail(systemctl(s, "reset-failed", unitName)...),
+			resetFailed(systemctl(s, "is-failed", "--quiet", unitName), systemctl(s, "reset-failed", unitName)),
 		},
 	}, nil
 }
@@ -244,4 +244,12 @@ func SystemdUnit(s Spec) ([]byte, error) {
 		return nil, fmt.Errorf("install: %s: %w", s.Name, err)
 	}
 	return b.Bytes(), nil
+}
+
+// resetFailed runs reset (systemctl reset-failed) only if check
+// (systemctl is-failed) says the unit failed: an uninstalled unit that
+// did not fail is gone after daemon-reload, and reset-failed would print
+// an error about it.
+func resetFailed(check, reset []string) Command {
+	return Command{Argv: reset, MayFail: true, If: check}
 }

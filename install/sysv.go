@@ -113,7 +113,7 @@ func (t SysV) Uninstall(s Spec) (Plan, error) {
 	if t.Systemd {
 		p.Commands = append(p.Commands,
 			runMayFail("systemctl", "daemon-reload"),
-			runMayFail("systemctl", "reset-failed", s.Name+".service"))
+			resetFailed([]string{"systemctl", "is-failed", "--quiet", s.Name + ".service"}, []string{"systemctl", "reset-failed", s.Name + ".service"}))
 	}
 	return p, nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -67,7 +68,7 @@ func TestInstallRootStaging(t *testing.T) {
 		t.Run(tc.init, func(t *testing.T) {
 			root := t.TempDir()
 			code, out := svcRun(t, "install", "--init", tc.init, "--root", root, "--name", "web",
-				"--binary", "/usr/bin/svc", "--", "--listen", "127.0.0.1:8080")
+				"--binary", svcBin, "--", "--listen", "127.0.0.1:8080")
 			if code != 0 {
 				t.Fatalf("install --root: exit %d: %s", code, out)
 			}
@@ -114,8 +115,8 @@ func TestInstallRefusesBadNames(t *testing.T) {
 // TestInstallDryRun prints the plan and changes nothing; for launchd it
 // shows the launchctl commands on any OS.
 func TestInstallDryRun(t *testing.T) {
-	code, out := svcRun(t, "install", "--dry-run", "--init", "launchd", "--name", "web", "--binary", "/usr/local/bin/svc",
-		"--", "--listen", "127.0.0.1:8080", `/var/log/a b/%h $HOME "q".log`)
+	code, out := svcRun(t, "install", "--dry-run", "--init", "launchd", "--name", "web", "--binary", svcBin,
+		"--", "--listen", "127.0.0.1:8080", "--shutdown-delay", "1s", "--listen", `/var/log/a b/%h $HOME "q".log`)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, out)
 	}
@@ -129,8 +130,8 @@ func TestInstallDryRun(t *testing.T) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
 	}
-	code, out = svcRun(t, "install", "--dry-run", "--init", "sysv", "--name", "web", "--binary", "/usr/local/bin/svc",
-		"--", `/var/log/a b/%h $HOME "q".log`)
+	code, out = svcRun(t, "install", "--dry-run", "--init", "sysv", "--name", "web", "--binary", svcBin,
+		"--", "--listen", `/var/log/a b/%h $HOME "q".log`)
 	if code != 0 || !strings.Contains(out, `'/var/log/a b/%h $HOME "q".log'`) {
 		t.Errorf("sysv dry run: exit %d:\n%s", code, out)
 	}
@@ -157,7 +158,7 @@ func TestDetectExplainInit(t *testing.T) {
 // below 1024 keeps CAP_NET_BIND_SERVICE alone, the dry run shows the
 // exposure score, and bad values are refused with nothing written.
 func TestInstallHardenFlags(t *testing.T) {
-	base := []string{"install", "--dry-run", "--init", "systemd", "--name", "web", "--binary", "/usr/local/bin/svc"}
+	base := []string{"install", "--dry-run", "--init", "systemd", "--name", "web", "--binary", svcBin}
 	dry := func(args ...string) string {
 		t.Helper()
 		code, out := svcRun(t, append(slices.Clone(base), args...)...)
@@ -169,7 +170,7 @@ func TestInstallHardenFlags(t *testing.T) {
 	out := dry("--", "--listen", "127.0.0.1:8080", "--log", "/var/log/web/a b.log")
 	for _, want := range []string{
 		"\nDynamicUser=yes\n", "\nLogsDirectory=web\n", "\nCapabilityBoundingSet=\n", "\nProtectSystem=strict\n",
-		"\nExecStart=/usr/local/bin/svc run --log \"/var/log/web/a b.log\" --listen 127.0.0.1:8080\n",
+		"\nExecStart=" + svcBin + " run --log \"/var/log/web/a b.log\" --listen 127.0.0.1:8080\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("default dry run lacks %q:\n%s", want, out)
@@ -202,7 +203,7 @@ func TestInstallHardenFlags(t *testing.T) {
 		{"--log", "/var/log/web.log"}, // a dynamic user cannot create it
 	} {
 		root := t.TempDir()
-		args := append([]string{"install", "--init", "systemd", "--root", root, "--name", "web", "--binary", "/usr/local/bin/svc"}, bad...)
+		args := append([]string{"install", "--init", "systemd", "--root", root, "--name", "web", "--binary", svcBin}, bad...)
 		code, out := svcRun(t, args...)
 		if code == 0 {
 			t.Errorf("%q accepted:\n%s", bad, out)
@@ -211,5 +212,44 @@ func TestInstallHardenFlags(t *testing.T) {
 			t.Errorf("%q: wrote %v", bad, got)
 		}
 		t.Logf("%q: %s", bad, strings.TrimSpace(out))
+	}
+}
+
+// TestInstallNeedsRoot: a system install or uninstall by a user other
+// than root is refused up front, saying what to do, and writes nothing.
+func TestInstallNeedsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run svc as nobody")
+	}
+	dir := t.TempDir()
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "svc")
+	b, err := os.ReadFile(svcBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const name = "svc-nonroot-test"
+	for _, args := range [][]string{
+		{"install", "--init", "systemd", "--name", name},
+		{"install", "--init", "sysv", "--name", name},
+		{"uninstall", "--init", "systemd", "--name", name},
+	} {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = "/"
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		code, out := combined(t, cmd)
+		want := "svc " + args[0] + ": a system service needs root (sudo), or pass --user for your own service manager\n"
+		if code != 1 || out != want {
+			t.Errorf("svc %q as nobody: exit %d, %q; want 1 and %q", args, code, out, want)
+		}
+	}
+	for _, p := range []string{"/etc/systemd/system/" + name + ".service", "/etc/init.d/" + name} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s written", p)
+		}
 	}
 }

@@ -214,7 +214,13 @@ func (ns *openrcNS) run(argv ...string) string {
 // svc runs the svc binary in the namespace and checks its exit code.
 func (ns *openrcNS) svc(want int, args ...string) string {
 	ns.t.Helper()
-	cmd := ns.command(append([]string{svcBin}, args...)...)
+	return ns.prog(want, svcBin, args...)
+}
+
+// prog runs bin in the namespace and checks its exit code.
+func (ns *openrcNS) prog(want int, bin string, args ...string) string {
+	ns.t.Helper()
+	cmd := ns.command(append([]string{bin}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -225,7 +231,7 @@ func (ns *openrcNS) svc(want int, args ...string) string {
 		ns.t.Fatal(err)
 	}
 	if code != want {
-		ns.t.Fatalf("svc %q: exit %d, want %d\n%s", args, code, want, out.Bytes())
+		ns.t.Fatalf("%s %q: exit %d, want %d\n%s", filepath.Base(bin), args, code, want, out.Bytes())
 	}
 	return out.String()
 }

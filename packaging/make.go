@@ -24,7 +24,7 @@ type Options struct {
 }
 
 // versionVar is where `svc version` reads its version from.
-const versionVar = "github.com/svcdev/svc/cmd/svc/cli.Version"
+const versionVar = "main.version"
 
 // Make builds the svc packages into o.Out and returns their paths: the
 // binary (built with the changelog's version), the staging tree from the

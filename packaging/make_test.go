@@ -19,9 +19,10 @@ import (
 
 // apiSpec is the Spec InstallArgs stand for, for the unit (the SysV
 // script's adds LogFile: apiSysV), and apiSystemd the target: the unit in
-// the package's directory.
+// the package's directory. The description is the svc program's
+// (cmd/svc), install's default.
 var (
-	apiSpec = install.Spec{Name: "svc", Binary: "/usr/bin/svc", User: "svc", Group: "svc",
+	apiSpec = install.Spec{Name: "svc", Description: "svc reference HTTP service", Binary: "/usr/bin/svc", User: "svc", Group: "svc",
 		Documentation: []string{"man:svc(1)"}}
 	apiSystemd = install.Systemd{UnitDir: "/lib/systemd/system"}
 )

@@ -21,7 +21,7 @@ const (
 const description = `svc makes one service binary behave correctly under every way a Unix
 machine starts services: systemd (sd_notify readiness, watchdog, socket
 activation, journald), SysV init scripts (classic daemonization with a
-flock-held pidfile and a launcher that returns when the daemon is ready),
+write-locked pidfile and a launcher that returns when the daemon is ready),
 OpenRC, launchd and containers.
 
 This package installs the svc command and runs its reference HTTP service

@@ -110,3 +110,55 @@ func TestOneGoStart(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnFlagsOneGoStart: a program of its own (examples/echod, on package
+// cli) with a flag of its own (--addr) takes the C path too, one exec for
+// the whole launch, and every message is in its name; the pure-Go build
+// says the same.
+func TestOwnFlagsOneGoStart(t *testing.T) {
+	var said [2]result
+	for i, b := range []struct {
+		name  string
+		cgo   bool
+		execs int
+	}{{"cgo", true, 1}, {"purego", false, 3}} {
+		t.Run(b.name, func(t *testing.T) {
+			dir := privateDir(t)
+			r, trace := traced(t, "execve", echodBinary(t, b.cgo),
+				"start", "--classic", "--pidfile", filepath.Join(dir, "echod.pid"), "--addr", busyAddr(t))
+			if r.code != 1 || !strings.HasPrefix(r.stderr, "echod start: ") || !strings.Contains(r.stderr, "address already in use") {
+				t.Fatalf("echod start on a busy --addr: %+v", r)
+			}
+			if n := strings.Count(trace, "execve("); n != b.execs {
+				t.Errorf("%d execve calls, want %d:\n%s", n, b.execs, trace)
+			}
+			said[i] = r.normalized(dir)
+		})
+	}
+	if said[0] != said[1] {
+		t.Errorf("cgo build said %+v\npure-Go build said %+v", said[0], said[1])
+	}
+}
+
+// TestOwnFlagsUsageError: a flag neither svc nor the program has is
+// launched by C (it cannot know the program's flags) and refused by the
+// daemon's Go, which prints the usage error on the operator's stderr:
+// exactly what the pure-Go build prints before it forks.
+func TestOwnFlagsUsageError(t *testing.T) {
+	var said [2]result
+	for i, cgo := range []bool{true, false} {
+		dir := privateDir(t)
+		pf := filepath.Join(dir, "echod.pid")
+		r := runSvc(t, echodBinary(t, cgo), "start", "--classic", "--pidfile", pf, "--adr", ":1")
+		if r.code != 2 || !strings.Contains(r.stderr, "flag provided but not defined: -adr") {
+			t.Errorf("cgo %v: echod start with a misspelt flag: %+v, want a usage error", cgo, r)
+		}
+		if _, err := os.Lstat(pf); !os.IsNotExist(err) {
+			t.Errorf("cgo %v: pidfile after a usage error: %v", cgo, err)
+		}
+		said[i] = r.normalized(dir)
+	}
+	if said[0] != said[1] {
+		t.Errorf("cgo build said %+v\npure-Go build said %+v", said[0], said[1])
+	}
+}

@@ -3,6 +3,7 @@
 package prestart
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -26,7 +27,7 @@ var decideCases = []struct {
 	{args: "start --classic --pidfile p --timeout 0", timeout: 30 * time.Second, pidfile: "p"},   // Options.resolved
 	{args: "start --classic --pidfile p --timeout -5s", timeout: 30 * time.Second, pidfile: "p"}, // likewise
 	{args: "start --classic --pidfile a --pidfile b --", timeout: 30 * time.Second, pidfile: "b"},
-	{args: "start --classic --pidfile -h", timeout: 30 * time.Second, pidfile: "-h"}, // a value, not a flag
+	{args: "start --classic --pidfile -h"}, // a value, not a flag; relative: Go's
 	{args: "start --classic --pidfile p --classic=false", timeout: 30 * time.Second, pidfile: "p"},
 	{args: "start --classic --pidfile p --test.never-ready --log l --user u --group g --umask 0777 --chdir d --listen :1 --shutdown-delay=2s",
 		timeout: 30 * time.Second, pidfile: "p"},
@@ -47,7 +48,11 @@ var decideCases = []struct {
 	{args: "start --classic --pidfile p -h"},
 	{args: "start --classic --pidfile p --help"},
 	{args: "start --classic --pidfile p -help"},
-	{args: "start --classic --pidfile p --bogus"},
+	// A flag C does not know is the program's own: the daemon's Go judges.
+	{args: "start --classic --pidfile p --bogus", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --addr :7007 --pidfile p", timeout: 30 * time.Second, pidfile: "p"},
+	{args: "start --classic --addr=:7007 --verbose --pidfile p --timeout 1s", timeout: time.Second, pidfile: "p"},
+	{args: "start --classic --pidfile p --addr", timeout: 30 * time.Second, pidfile: "p"},
 	{args: "start --classic --pidfile p --timeout"},
 	{args: "start --classic --pidfile p --timeout soon"},
 	{args: "start --classic --pidfile p --timeout 10"},
@@ -65,13 +70,66 @@ var decideCases = []struct {
 	{args: "start --classic --pidfile p", env: "SVC_CLASSIC_HANDOFF="},
 }
 
+// TestDecide runs decideCases with their one-letter pidfiles ("p") made
+// absolute in a safe directory, as the constructor wants them (a relative
+// one, or one in a missing or unsafe directory, is Go's; see
+// TestDecidePaths).
 func TestDecide(t *testing.T) {
+	dir := privateDir(t)
+	abs := func(s string) string {
+		if len(s) == 1 {
+			return filepath.Join(dir, s)
+		}
+		return s
+	}
 	for _, c := range decideCases {
-		argv := append([]string{"svc"}, strings.Fields(c.args)...)
+		argv := []string{"svc"}
+		for i, a := range strings.Fields(c.args) {
+			if i > 0 && strings.HasSuffix(argv[len(argv)-1], "pidfile") {
+				a = abs(a)
+			}
+			argv = append(argv, a)
+		}
 		env := strings.Fields(c.env)
 		timeout, pidfile, ok := decide(argv, env)
+		c.pidfile = abs(c.pidfile)
 		if ok != (c.timeout > 0) || timeout != c.timeout || pidfile != c.pidfile {
 			t.Errorf("svc %s (env %q): got %v %q (launch %v), want %v %q", c.args, c.env, timeout, pidfile, ok, c.timeout, c.pidfile)
+		}
+	}
+}
+
+// TestDecidePaths: the constructor takes only a pidfile Go would spell the
+// same (pidfile.Clean) in a directory that exists and is safe; Go finds
+// and reports the rest before it forks.
+func TestDecidePaths(t *testing.T) {
+	dir := privateDir(t)
+	open := filepath.Join(dir, "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o777)
+	for _, c := range []struct {
+		pidfile string
+		ok      bool
+	}{
+		{filepath.Join(dir, "x.pid"), true},
+		{"x.pid", false},
+		{dir + "/x.pid/", false},
+		{dir + "//x.pid", false},
+		{dir + "/./x.pid", false},
+		{dir + "/../x.pid", false},
+		{filepath.Join(dir, "missing", "x.pid"), false},
+		{filepath.Join(open, "x.pid"), false},
+	} {
+		_, pf, ok := decide([]string{"svc", "start", "--classic", "--pidfile", c.pidfile}, nil)
+		if ok != c.ok || (ok && pf != c.pidfile) {
+			t.Errorf("--pidfile %q: C launches %v (%q), want %v", c.pidfile, ok, pf, c.ok)
+		}
+	}
+	for _, u := range []string{"--user=", "--group="} {
+		if _, _, ok := decide([]string{"svc", "start", "--classic", "--pidfile", filepath.Join(dir, "x.pid"), u}, nil); ok {
+			t.Errorf("%s: C launches; Go refuses an empty one", u)
 		}
 	}
 }
@@ -114,11 +172,14 @@ func TestFlagsAsGo(t *testing.T) {
 
 // valuesAsGo checks that C launches with a value of flag name exactly
 // when Go does: Go refuses a value it cannot use with a usage error (exit
-// 2); one it takes starts a launch, which fails (exit 1) in the daemon
-// for want of the pidfile's directory.
+// 2); one it takes starts a launch, which fails (exit 1) in the daemon,
+// whose pidfile's name is taken by a directory.
 func valuesAsGo(t *testing.T, name string) {
-	dir := t.TempDir() // where a relative --log lands
-	pidfile := filepath.Join(dir, "no", "svc.pid")
+	dir := privateDir(t) // where a relative --log lands
+	pidfile := filepath.Join(dir, "svc.pid")
+	if err := os.Mkdir(pidfile, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range []string{"soon", "0", "1s", "077", ""} {
 		args := []string{"start", "--classic", "--pidfile", pidfile, "-" + name, v}
 		_, _, cTakes := decide(append([]string{"svc"}, args...), nil)

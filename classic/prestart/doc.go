@@ -26,7 +26,8 @@
 //
 // `svc stop --classic` is done there too when the pidfile names a running
 // daemon (stop_linux.c): the same identity as package classic's (the sole
-// holder of the pidfile's exclusive flock in /proc/locks, alive), pinned
+// proof of package classic/pidfile: a safe directory and file, F_GETLK
+// naming the write-lock holder, the pid in the file, our program), pinned
 // by a pidfd and checked again before SIGTERM, then a wait on the pidfd,
 // SIGKILL after --timeout and removal of a stale pidfile. Any other state
 // (stopped, stale, foreign, a symlink, an error) returns to Go before a
@@ -36,7 +37,7 @@
 // The C is in four files: prestart_linux.c (the constructor, argv as
 // cli's start and stop read it, the forks, M and D's set-up),
 // launcher_linux.c (L's wait and report, after classic/launch_linux.go),
-// stop_linux.c (after classic/stop_flock.go and state_linux.go) and
+// stop_linux.c (after classic/stop_unix.go and classic/pidfile) and
 // gotext_linux.c (Go's reading and spelling of durations, numbers, errnos
 // and signals, which the tests compare against Go's own). TestSameAsGo
 // runs the same scenarios through a cgo and a pure-Go build of cmd/svc and compares

@@ -22,9 +22,9 @@ import (
 // The binaries under test: cmd/svc built with cgo (this package's
 // constructor launches) and without (classic's Go launcher does).
 var builds struct {
-	once     [2]sync.Once
-	path     [2]string
-	err      [2]error
+	once     [4]sync.Once
+	path     [4]string
+	err      [4]error
 	dir      string
 	dirOnce  sync.Once
 	dirError error
@@ -41,17 +41,33 @@ func TestMain(m *testing.M) {
 // svcBinary builds cmd/svc once per test binary, with cgo or without.
 func svcBinary(t testing.TB, cgo bool) string {
 	t.Helper()
-	i, name, flag := 0, "svc-purego", "CGO_ENABLED=0"
+	return binary(t, "svc", "github.com/svcdev/svc/cmd/svc", cgo)
+}
+
+// echodBinary builds examples/echod, a program of its own on package cli
+// that opts in to this package, once per test binary.
+func echodBinary(t testing.TB, cgo bool) string {
+	t.Helper()
+	return binary(t, "echod", "github.com/svcdev/svc/examples/echod", cgo)
+}
+
+func binary(t testing.TB, prog, pkg string, cgo bool) string {
+	t.Helper()
+	i, name, flag := 0, "purego", "CGO_ENABLED=0"
 	if cgo {
-		i, name, flag = 1, "svc-cgo", "CGO_ENABLED=1"
+		i, name, flag = 1, "cgo", "CGO_ENABLED=1"
+	}
+	if prog != "svc" {
+		i += 2
 	}
 	builds.dirOnce.Do(func() { builds.dir, builds.dirError = os.MkdirTemp("", "prestart-test-") })
 	if builds.dirError != nil {
 		t.Fatal(builds.dirError)
 	}
 	builds.once[i].Do(func() {
-		builds.path[i] = filepath.Join(builds.dir, name)
-		cmd := exec.Command(goTool(), "build", "-o", builds.path[i], "github.com/svcdev/svc/cmd/svc")
+		builds.path[i] = filepath.Join(builds.dir, name, prog) // named as its messages are
+		os.MkdirAll(filepath.Dir(builds.path[i]), 0o755)
+		cmd := exec.Command(goTool(), "build", "-o", builds.path[i], pkg)
 		cmd.Env = append(os.Environ(), flag)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			builds.err[i] = errors.New("go build " + flag + ": " + err.Error() + "\n" + string(out))

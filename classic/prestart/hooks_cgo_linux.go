@@ -78,23 +78,30 @@ func decideStop(argv []string) (timeout time.Duration, pidfile string, ok bool) 
 	return time.Duration(ns), C.GoString(pf), true
 }
 
-// lockHolder is the C reading of one /proc/locks line.
-func lockHolder(line string, major, minor uint32, ino uint64) int {
-	cs := C.CString(line)
-	defer C.free(unsafe.Pointer(cs))
-	end := (*C.char)(unsafe.Add(unsafe.Pointer(cs), len(line)))
-	return int(C.svc_prestart_lock_holder(cs, end, C.uint(major), C.uint(minor), C.ulonglong(ino)))
+// decideStatus is the constructor's decision for `svc status` argv.
+func decideStatus(argv []string) (pidfile string, ok bool) {
+	cargv, freeArgv := cStrings(argv)
+	defer freeArgv()
+	pf := C.svc_prestart_decide_status(C.int(len(argv)), cargv)
+	if pf == nil {
+		return "", false
+	}
+	return C.GoString(pf), true
 }
 
-// flags are the C side's flags of `svc CMD --classic` (start or stop):
+// flags are the C side's flags of `svc CMD --classic` (start, stop or status):
 // name -> takes a value.
 func flags(cmd string) map[string]bool {
 	m := map[string]bool{}
 	bools := (**C.char)(unsafe.Pointer(&C.svc_prestart_bool_flags))
 	values := (**C.char)(unsafe.Pointer(&C.svc_prestart_value_flags))
-	if cmd == "stop" {
+	switch cmd {
+	case "stop":
 		bools = (**C.char)(unsafe.Pointer(&C.svc_prestart_stop_bool_flags))
 		values = (**C.char)(unsafe.Pointer(&C.svc_prestart_stop_value_flags))
+	case "status":
+		bools = (**C.char)(unsafe.Pointer(&C.svc_prestart_status_bool_flags))
+		values = (**C.char)(unsafe.Pointer(&C.svc_prestart_status_value_flags))
 	}
 	for _, set := range []struct {
 		list  **C.char

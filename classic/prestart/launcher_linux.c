@@ -35,10 +35,10 @@ static struct {
 	const char *pidfile; // --pidfile, until X_SVC_PIDFILE names one
 	pid_t middle, pid;
 	int notify, ctrl, pidfd, sigfd;
-	int ctrl_eof, ready, exited, already, killed, bad_pidfile;
+	int ctrl_eof, ready, exited, already, killed, bad_pidfile, usage;
 	int code, sig, already_pid;
 	long long errnum;
-	char line[256], status[1 << 16], named[PATH_MAX];
+	char line[256], status[1 << 16], named[PATH_MAX], name[256];
 	size_t line_n, status_n;
 } L;
 static char dgram[1 << 16];
@@ -85,11 +85,12 @@ static long long now(void)
 	return t.tv_sec * SVC_SEC + t.tv_nsec;
 }
 
-// wait_for is classic's poll: at most ns (rounded up to ms), -1 forever.
+// wait_for is classic's poll: at most ns (rounded up to ms, and to
+// poll's limit: the callers loop), -1 forever.
 static int wait_for(struct pollfd *p, int n, long long ns)
 {
-	int ms = ns < 0 ? -1 : (int)((ns + 999999) / 1000000);
-	return (int)RETRY(poll(p, (nfds_t)n, ms));
+	long long ms = ns < 0 ? -1 : ns / 1000000 + 1;
+	return (int)RETRY(poll(p, (nfds_t)n, ms > INT_MAX ? INT_MAX : (int)ms));
 }
 
 static void field(const char *f, size_t n)
@@ -110,6 +111,10 @@ static void field(const char *f, size_t n)
 		L.bad_pidfile = vn >= sizeof L.named || memchr(v, 0, vn) != NULL;
 		if (!L.bad_pidfile)
 			memcpy(L.named, v, vn), L.named[vn] = 0;
+	} else if (KEY("X_SVC_USAGE")) {
+		L.usage = 1; // D printed Go's usage error on our stderr already
+	} else if (KEY("X_SVC_NAME") && vn > 0 && vn < sizeof L.name && !memchr(v, 0, vn)) {
+		memcpy(L.name, v, vn), L.name[vn] = 0;
 	} else if (KEY("X_SVC_ALREADY")) {
 		L.already = 1;
 		L.already_pid = svc_prestart_atoi(v, vn, &i) == 0 && i > 0 && i <= INT_MAX ? (int)i : 0;
@@ -117,30 +122,43 @@ static void field(const char *f, size_t n)
 #undef KEY
 }
 
+// recv_dgram reads one datagram into dgram (NUL-terminated), without
+// waiting: its length, or -1 (errno EAGAIN when none is there); *from is
+// the sender's pid as the kernel vouches (SCM_CREDENTIALS).
+static ssize_t recv_dgram(pid_t *from)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
+	struct iovec iov = {dgram, sizeof dgram - 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+	ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+	*from = 0;
+	if (n < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred u;
+			memcpy(&u, CMSG_DATA(c), sizeof u);
+			*from = u.pid;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+				close(fd); // FDSTORE=1 means nothing to a launcher
+			}
+		}
+	}
+	dgram[n] = 0;
+	return n;
+}
+
 // read_notify drains the notify socket, keeping what D, and only D, said.
 static int read_notify(void)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
 	for (;;) {
-		struct iovec iov = {dgram, sizeof dgram};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
-		ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
-		pid_t from = 0;
+		pid_t from;
+		ssize_t n = recv_dgram(&from);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-				struct ucred u;
-				memcpy(&u, CMSG_DATA(c), sizeof u);
-				from = u.pid;
-			} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-					close(fd); // FDSTORE=1 means nothing to a launcher
-				}
-			}
-		}
 		for (const char *f = dgram, *end = dgram + n; from == L.pid && f < end;) {
 			const char *nl = memchr(f, '\n', (size_t)(end - f));
 			field(f, (size_t)((nl ? nl : end) - f));
@@ -188,24 +206,40 @@ static int read_control(void)
 	return 0;
 }
 
-// remove_pidfile is removeStalePIDFile: D's pidfile goes if nobody holds
-// its lock, it still names D, and the name is still that file's.
+// remove_pidfile is the launcher's pidfile.RemoveStale: D's pidfile goes
+// if nobody write-locks it, it still names D, and the name is still that
+// file's. As in Go, a failure is not reported: nothing more to do.
 static void remove_pidfile(void)
 {
-	const char *path = L.named[0] ? L.named : L.pidfile;
-	struct stat st, ln;
-	char b[33];
-	long long pid;
-	ssize_t n;
-	int fd = L.pid > 0 && !L.bad_pidfile ? (int)RETRY(open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) : -1;
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && RETRY(flock(fd, LOCK_EX | LOCK_NB)) == 0 &&
-	    (n = RETRY(pread(fd, b, sizeof b, 0))) > 0 && n < 33 && b[0] >= '1' && b[0] <= '9' &&
-	    svc_prestart_atoi(b, (size_t)(n - (b[n - 1] == '\n')), &pid) == 0 && pid == L.pid &&
-	    lstat(path, &ln) == 0 && st.st_dev == ln.st_dev && st.st_ino == ln.st_ino)
-		unlink(path); // as in Go, a failure is not reported: nothing more to do
-	close(fd);
+	if (L.pid > 0 && !L.bad_pidfile)
+		svc_prestart_remove_stale(L.named[0] ? L.named : L.pidfile, L.pid);
+}
+
+// reap_middle waits, until the deadline or a signal, for M to exit, and
+// reaps it. After it, D has been re-parented: a manager that reads the
+// pidfile once we exit (systemd's Type=forking) finds its own child.
+static void reap_middle(long long deadline)
+{
+	int fd = (int)syscall(SYS_pidfd_open, L.middle, 0);
+	while (fd >= 0 && deadline > now()) {
+		struct pollfd p[2] = {{fd, POLLIN, 0}, {L.sigfd, POLLIN, 0}};
+		if (wait_for(p, 2, deadline - now()) < 0 || p[0].revents || p[1].revents)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	RETRY(waitpid(L.middle, NULL, WNOHANG));
+}
+
+// kill_middle kills M and everything in its process group, D included.
+// M may not have called setsid yet, when its group is still ours: so it
+// is killed by pid first and reaped (its pid cannot be reused before),
+// then its group, which outlives it while a D it started is in it.
+static void kill_middle(void)
+{
+	kill(L.middle, SIGKILL);
+	RETRY(waitpid(L.middle, NULL, 0)); // SIGKILLed: it goes at once
+	kill(-L.middle, SIGKILL);
 }
 
 // report prints the *StartError as cli.fail does and returns ExitCode.
@@ -213,7 +247,7 @@ static int report(int code, const char *cause, int timed_out)
 {
 	char b[64];
 	out_fd = 2;
-	adds("svc start: classic: daemon");
+	adds(L.name), adds(" start: classic: daemon");
 	if (L.pid > 0)
 		adds(" pid "), addi(L.pid);
 	adds(": ");
@@ -239,31 +273,73 @@ static int report(int code, const char *cause, int timed_out)
 	return code > 0 && code < 256 ? code : 1;
 }
 
-// abort kills D through its pidfd (never a recycled pid) or else M's
-// whole process group; waits up to 10s for M's report and removes D's
-// pidfile.
+// await_unnamed is the Go launcher's awaitUnnamed: M died before it named
+// D, and a D it had started may have made the pidfile before the kill
+// reached it. Every D says hello (X_SVC_NAME=) before it touches the
+// pidfile: each sender of one is waited for, until the deadline or a
+// signal, and a pidfile naming it is removed once its lock is free.
+static void await_unnamed(long long deadline)
+{
+	for (int k = 0; k < 64; k++) {
+		pid_t from;
+		int fd;
+		if (recv_dgram(&from) < 0)
+			return;
+		if (from <= 0 || (strncmp(dgram, "X_SVC_NAME=", 11) != 0 && !strstr(dgram, "\nX_SVC_NAME=")))
+			continue;
+		if ((fd = (int)syscall(SYS_pidfd_open, from, 0)) >= 0) {
+			struct pollfd p[2] = {{fd, POLLIN, 0}, {L.sigfd, POLLIN, 0}};
+			if (deadline > now())
+				wait_for(p, 2, deadline - now());
+			close(fd);
+			if (p[1].revents)
+				return; // a signal: stay killable
+		}
+		svc_prestart_remove_stale(L.pidfile, from);
+	}
+}
+
+// abort kills D through its pidfd (never a recycled pid) or else M and
+// its group; waits, for at most 5 s and only until a signal comes, for
+// M's report and D's end; and removes D's pidfile once D is dead (its
+// lock is free). The rule, as in Go's abort: never block without a
+// deadline, and stay killable.
 static int abort_launch(const char *cause, int timed_out)
 {
 	char copy[256];
-	long long deadline = now() + 10 * SVC_SEC;
+	long long deadline = svc_prestart_deadline(5 * SVC_SEC);
+	int interrupted = 0;
 	snprintf(copy, sizeof copy, "%s", cause ? cause : ""); // syserr's buffer is reused
 	// As in Go, an error of the kill itself is not reported: M's report
-	// (or its silence) tells what became of D. Without a pidfd, M's group
-	// is D's, and M, not reaped yet, keeps its number from reuse.
+	// (or its silence) tells what became of D.
 	if (!L.exited) {
 		if (L.pidfd >= 0)
 			syscall(SYS_pidfd_send_signal, L.pidfd, SIGKILL, NULL, 0);
 		else
-			kill(-L.middle, SIGKILL);
+			kill_middle();
 		L.killed = 1;
 	}
-	while (!L.exited && !L.ctrl_eof && deadline > now()) {
-		struct pollfd p = {L.ctrl, POLLIN, 0};
-		if (wait_for(&p, 1, deadline - now()) < 0 || read_control() < 0)
+	while (!interrupted && !L.exited && !L.ctrl_eof && deadline > now()) {
+		struct pollfd p[2] = {{L.ctrl, POLLIN, 0}, {L.sigfd, POLLIN, 0}};
+		if (wait_for(p, 2, deadline - now()) < 0 || (p[0].revents && read_control() < 0))
 			break;
+		interrupted = p[1].revents != 0;
 	}
-	read_notify();
-	remove_pidfile();
+	while (!interrupted && L.pidfd >= 0 && deadline > now()) {
+		struct pollfd p[2] = {{L.pidfd, POLLIN, 0}, {L.sigfd, POLLIN, 0}};
+		if (wait_for(p, 2, deadline - now()) < 0 || p[0].revents)
+			break;
+		interrupted = p[1].revents != 0;
+	}
+	struct pollfd gone = {L.pidfd, POLLIN, 0};
+	if (L.pid == 0) {
+		if (!interrupted)
+			await_unnamed(deadline); // reads the datagrams nobody named
+	} else {
+		read_notify();
+		if (L.pidfd < 0 || wait_for(&gone, 1, 0) > 0)
+			remove_pidfile();
+	}
 	return report(0, cause ? copy : NULL, timed_out);
 }
 
@@ -297,11 +373,14 @@ static int outcome(void)
 		return done("started", L.pid);
 	if (L.exited && L.already && L.code == 0)
 		return done("already running", L.already_pid);
+	if (L.exited && L.usage)
+		return L.code > 0 && L.code < 256 ? L.code : 2; // said by D, as Go says it
 	if (L.exited)
 		return remove_pidfile(), report(L.code, NULL, 0);
 	if (L.ctrl_eof && L.pid == 0) {
-		kill(-L.middle, SIGKILL); // a daemon M may have forked is in its group
-		return report(0, middle_failure(), 0);
+		const char *why = middle_failure(); // reaps M first
+		kill(-L.middle, SIGKILL);           // a daemon M may have forked is in its group
+		return report(0, why, 0);
 	}
 	if (L.ctrl_eof && L.pidfd < 0)
 		return abort_launch("middle process died; daemon lost", 0);
@@ -315,7 +394,7 @@ static int outcome(void)
 // until M has named D.
 static int watch(void)
 {
-	long long deadline = now() + L.timeout;
+	long long deadline = svc_prestart_deadline(L.timeout);
 	for (;;) {
 		struct pollfd p[3] = {{L.pid ? L.notify : -1, POLLIN, 0}, {L.sigfd, POLLIN, 0},
 				      {L.ctrl_eof ? L.pidfd : L.ctrl, POLLIN, 0}};
@@ -342,15 +421,18 @@ static int watch(void)
 }
 
 // svc_prestart_watch is L once M runs: it waits, prints and returns the
-// exit code. Unlike the Go launcher it does not reap M: Go's may live on
-// in a library caller, which must not keep a zombie, while L exits at
-// once, closing the control socket, on which M exits too. Waiting for M
-// would put two more wake-ups on the path to "ready" (M's, then L's).
+// exit code, after reaping M as the Go launcher does.
 int svc_prestart_watch(long long timeout, const char *pidfile, pid_t middle, int notify, int ctrl, int sigfd)
 {
 	L.timeout = timeout, L.pidfile = pidfile, L.middle = middle;
+	snprintf(L.name, sizeof L.name, "%s", svc_prestart_prog);
 	L.notify = notify, L.ctrl = ctrl, L.sigfd = sigfd, L.pidfd = -1;
+	fcntl(ctrl, F_SETFL, O_NONBLOCK); // read only what poll saw; never block
 	int rc = watch();
+	// EOF on the control socket tells M to exit; once reaped, D is
+	// re-parented. (After a failure M is gone or killed already.)
+	close(ctrl);
+	reap_middle(svc_prestart_deadline(5 * SVC_SEC));
 	for (size_t o = 0; o < out_n;) {
 		ssize_t w = RETRY(write(out_fd, out + o, out_n - o));
 		if (w <= 0)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -46,8 +47,12 @@ var scenarios = []scenario{
 			"--log", filepath.Join(dir, "no", "svc.log"), "--listen", proctest.FreeAddr(t))
 	}},
 	{"unknown user", func(t *testing.T, bin, dir string) result {
-		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"),
+		r := runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"),
 			"--user", "no-such-user-svc", "--listen", proctest.FreeAddr(t))
+		if n := strings.Count(r.stderr, "classic: "); n != 1 {
+			t.Errorf("%q says \"classic: \" %d times, want once", r.stderr, n)
+		}
+		return r
 	}},
 	{"address in use", func(t *testing.T, bin, dir string) result {
 		return runSvc(t, bin, "start", "--classic", "--pidfile", filepath.Join(dir, "svc.pid"), "--listen", busyAddr(t))

@@ -42,6 +42,7 @@
 #define HANDOFF "SVC_CLASSIC_HANDOFF" // classic.HandoffEnv
 
 int svc_prestart_daemon;
+const char *svc_prestart_prog = "svc";
 char svc_prestart_addr[SVC_PRESTART_ADDR_MAX];
 
 // cli.parseStart's flags. An unknown flag leaves argv to Go, which
@@ -51,6 +52,9 @@ const char *const svc_prestart_value_flags[] = {"pidfile", "log", "user", "group
 						"timeout", "listen", "shutdown-delay", NULL};
 // The value flags Go parses as durations: a bad one is a usage error.
 static const char *const duration_flags[] = {"timeout", "shutdown-delay", NULL};
+
+// What package flag takes for a request for help.
+static const char *const help_flags[] = {"h", "help", NULL};
 
 static int in(const char *const *set, const char *s, size_t n)
 {
@@ -104,7 +108,14 @@ static int octal_mask(const char *s)
 // would refuse (bad syntax, an unknown flag, -h, a missing value, a bad
 // bool or duration, an argument left over), or take's 0. A duration flag's
 // value comes to take parsed, in d.
-static int walk(int argc, char **argv, const char *const *bools, const char *const *values,
+//
+// With own set, a flag it does not know is the program's own (a program
+// built on svc's CLI adds its flags to start's): it is skipped, with the
+// next argument as its value unless that looks like a flag. C cannot know
+// the program's flags before Go starts, so the daemon, whose Go parses the
+// same argv, has the last word: a usage error there reaches the operator
+// as Go would print it (X_SVC_USAGE, launcher_linux.c).
+static int walk(int argc, char **argv, const char *const *bools, const char *const *values, int own,
 		int (*take)(const char *name, size_t n, const char *v, long long d))
 {
 	long long d = 0;
@@ -121,6 +132,11 @@ static int walk(int argc, char **argv, const char *const *bools, const char *con
 		if (in(bools, name, n)) {
 			if (v && parse_bool(v) < 0)
 				return 0;
+			continue;
+		}
+		if (own && !in(values, name, n) && !in(help_flags, name, n)) {
+			if (!v && i + 1 < argc && argv[i + 1][0] != '-')
+				i++; // its value
 			continue;
 		}
 		if (!in(values, name, n) || (!v && i + 1 == argc))
@@ -145,6 +161,8 @@ static struct {
 
 static int take_start(const char *name, size_t n, const char *v, long long d)
 {
+	if ((IS("user") || IS("group")) && *v == 0)
+		return 0; // Go refuses an empty one, and says so
 	if (IS("timeout"))
 		start.timeout = d;
 	if (IS("pidfile"))
@@ -172,14 +190,18 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 			return 0; // a middle or daemon of the re-exec path
 	start.umask = "022", start.log = "", start.dir = "/", start.pidfile = "";
 	start.timeout = 30 * SVC_SEC; // classic.DefaultTimeout
-	if (!walk(argc, argv, svc_prestart_bool_flags, svc_prestart_value_flags, take_start))
+	if (!walk(argc, argv, svc_prestart_bool_flags, svc_prestart_value_flags, 1, take_start))
 		return 0;
 	*pidfile = start.pidfile;
 	if (**pidfile == 0 || !octal_mask(start.umask))
 		return 0;
+	// A path Go would spell otherwise (pidfile.Clean), or whose directory
+	// is missing or unsafe, is Go's to report, before anything forks.
+	if (!svc_prestart_clean_path(*pidfile) || svc_prestart_dir_safe(*pidfile) <= 0)
+		return 0; // relative too: Go makes it absolute, checks and reports
 	// Options.resolved makes relative paths absolute: Go must say why it
 	// cannot (the working directory was removed).
-	if ((**pidfile != '/' || (*start.log && *start.log != '/') || *start.dir != '/') && !getcwd(cwd, sizeof cwd))
+	if (((*start.log && *start.log != '/') || *start.dir != '/') && !getcwd(cwd, sizeof cwd))
 		return 0;
 	return start.timeout > 0 ? start.timeout : 30 * SVC_SEC;
 }
@@ -202,8 +224,6 @@ static int take_stop(const char *name, size_t n, const char *v, long long d)
 	return 1;
 }
 
-#undef IS
-
 // svc_prestart_decide_stop is svc_prestart_decide for `svc stop
 // --classic`: the timeout after SIGTERM (cli's default 10s for <= 0)
 // when Go would stop with these flags, else 0.
@@ -213,12 +233,36 @@ long long svc_prestart_decide_stop(int argc, char **argv, const char **pidfile)
 	if (argc < 2 || strcmp(argv[1], "stop") != 0 || !classic_asked(argc, argv))
 		return 0;
 	stop.pidfile = "", stop.timeout = 10 * SVC_SEC; // cli.defaultStopTimeout
-	if (!walk(argc, argv, svc_prestart_stop_bool_flags, svc_prestart_stop_value_flags, take_stop))
+	if (!walk(argc, argv, svc_prestart_stop_bool_flags, svc_prestart_stop_value_flags, 0, take_stop))
 		return 0;
 	*pidfile = stop.pidfile;
-	if (**pidfile == 0)
-		return 0;
+	if (!svc_prestart_clean_path(*pidfile))
+		return 0; // relative, or spelt otherwise than pidfile.Clean would
 	return stop.timeout > 0 ? stop.timeout : 10 * SVC_SEC; // classic.DefaultStopTimeout
+}
+
+// cli's status flags.
+const char *const svc_prestart_status_bool_flags[] = {"classic", NULL};
+const char *const svc_prestart_status_value_flags[] = {"pidfile", NULL};
+
+static int take_status(const char *name, size_t n, const char *v, long long d)
+{
+	(void)d;
+	if (IS("pidfile"))
+		stop.pidfile = v;
+	return 1;
+}
+
+#undef IS
+
+const char *svc_prestart_decide_status(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "status") != 0 || !classic_asked(argc, argv))
+		return NULL;
+	stop.pidfile = "";
+	if (!walk(argc, argv, svc_prestart_status_bool_flags, svc_prestart_status_value_flags, 0, take_status))
+		return NULL;
+	return svc_prestart_clean_path(stop.pidfile) ? stop.pidfile : NULL;
 }
 
 // say writes one control line for M; 0 if L is gone.
@@ -239,7 +283,7 @@ static void die(const char *who, const char *op)
 {
 	char b[256];
 	char t[64];
-	int n = snprintf(b, sizeof b, "svc start: classic: %s: %s: %s\n", who, op, svc_prestart_errno_text(errno, t, sizeof t));
+	int n = snprintf(b, sizeof b, "%s start: classic: %s: %s: %s\n", svc_prestart_prog, who, op, svc_prestart_errno_text(errno, t, sizeof t));
 	if (n > 0)
 		(void)RETRY(write(2, b, (size_t)n)); // if stderr is gone, so is the message
 	_exit(1);
@@ -419,12 +463,20 @@ static void launch(long long timeout, const char *pidfile)
 // there Go does it all.
 __attribute__((constructor)) static void prestart(int argc, char **argv, char **envp)
 {
-	const char *pidfile;
-	long long timeout = svc_prestart_decide(argc, argv, envp, &pidfile);
+	const char *pidfile, *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	long long timeout;
+	if (argc > 0 && argv[0][0])
+		svc_prestart_prog = slash ? slash + 1 : argv[0];
+	timeout = svc_prestart_decide(argc, argv, envp, &pidfile);
 	if (timeout > 0)
 		launch(timeout, pidfile);
 	if ((timeout = svc_prestart_decide_stop(argc, argv, &pidfile)) > 0 && std_open()) {
 		int rc = svc_prestart_stop(timeout, pidfile);
+		if (rc >= 0)
+			_exit(rc);
+	}
+	if ((pidfile = svc_prestart_decide_status(argc, argv)) != NULL && std_open()) {
+		int rc = svc_prestart_status(pidfile);
 		if (rc >= 0)
 			_exit(rc);
 	}

@@ -8,6 +8,10 @@
 // "@svc-classic-<pid>-<16 hex>" and its NUL.
 #define SVC_PRESTART_ADDR_MAX 64
 
+// The program's name as messages give it until the daemon says its own
+// (X_SVC_NAME=): argv[0]'s last element.
+extern const char *svc_prestart_prog;
+
 // Set by the constructor in the daemon D only: the Go init reads them to
 // hand D the launcher's notify address, as the re-exec path would.
 extern int svc_prestart_daemon;
@@ -32,9 +36,24 @@ extern const char *const svc_prestart_stop_value_flags[];
 // it sent nothing and leaves the stop to Go.
 int svc_prestart_stop(long long timeout, const char *pidfile);
 
-// svc_prestart_lock_holder reads one /proc/locks line [l, end): the pid
-// of a granted exclusive FLOCK on (maj, min, ino), else 0.
-long long svc_prestart_lock_holder(const char *l, const char *end, unsigned maj, unsigned min, unsigned long long ino);
+// `svc status --classic`: the --pidfile when C may answer, else NULL;
+// svc_prestart_status prints what `svc status` prints and returns the
+// LSB code for a proven running daemon (0) or no pidfile (3), else -1.
+const char *svc_prestart_decide_status(int argc, char **argv);
+extern const char *const svc_prestart_status_bool_flags[];
+extern const char *const svc_prestart_status_value_flags[];
+int svc_prestart_status(const char *pidfile);
+
+// pidfile.Clean's form (1: absolute and clean) and pidfile.CheckDir (1:
+// safe, 0: unsafe or unreadable, -1: missing), for the decisions.
+int svc_prestart_clean_path(const char *path);
+int svc_prestart_dir_safe(const char *path);
+
+// pidfile.RemoveStale: 0, or the errno of the unlink that failed.
+int svc_prestart_remove_stale(const char *path, pid_t pid);
+
+// now + ns on CLOCK_MONOTONIC, saturating instead of overflowing.
+long long svc_prestart_deadline(long long ns);
 
 // Go's reading and spelling (gotext_linux.c): time.ParseDuration and
 // strconv.Atoi (0, or -1 on error), time.Duration.String (ns >= 0),

@@ -22,11 +22,17 @@ var decideStopCases = []struct {
 	timeout time.Duration
 	pidfile string
 }{
-	{args: "stop --classic --pidfile p", timeout: 10 * time.Second, pidfile: "p"},
+	{args: "stop --classic --pidfile /p", timeout: 10 * time.Second, pidfile: "/p"},
 	{args: "stop -classic=true -pidfile=/run/x.pid --timeout 250ms", timeout: 250 * time.Millisecond, pidfile: "/run/x.pid"},
-	{args: "stop --classic --pidfile p --timeout 0", timeout: 10 * time.Second, pidfile: "p"},
-	{args: "stop --classic --pidfile p --timeout -1s", timeout: 10 * time.Second, pidfile: "p"},
-	{args: "stop --classic --pidfile a --pidfile b --", timeout: 10 * time.Second, pidfile: "b"},
+	{args: "stop --classic --pidfile /p --timeout 0", timeout: 10 * time.Second, pidfile: "/p"},
+	{args: "stop --classic --pidfile /p --timeout -1s", timeout: 10 * time.Second, pidfile: "/p"},
+	{args: "stop --classic --pidfile /a --pidfile /b --", timeout: 10 * time.Second, pidfile: "/b"},
+	{args: "stop --classic --pidfile /p --timeout 2562047h", timeout: 2562047 * time.Hour, pidfile: "/p"},
+	{args: "stop --classic --pidfile p"},           // relative: Go makes it absolute
+	{args: "stop --classic --pidfile /run/x.pid/"}, // Go spells these /run/x.pid:
+	{args: "stop --classic --pidfile /run//x.pid"}, // it is Go's to find
+	{args: "stop --classic --pidfile /run/./x.pid"},
+	{args: "stop --classic --pidfile /run/../x.pid"},
 	{args: "stop --classic"},                            // Go: --classic needs --pidfile
 	{args: "stop --pidfile p"},                          // through the init system
 	{args: "stop --classic=false --pidfile p"},          // likewise
@@ -41,6 +47,31 @@ var decideStopCases = []struct {
 	{args: "status --classic --pidfile p"},
 }
 
+var decideStatusCases = []struct {
+	args, pidfile string
+}{
+	{"status --classic --pidfile /run/x.pid", "/run/x.pid"},
+	{"status -classic -pidfile=/a --pidfile /b", "/b"},
+	{"status --classic --pidfile x.pid", ""},
+	{"status --classic --pidfile /run/x.pid/", ""},
+	{"status --classic", ""},
+	{"status --pidfile /p", ""},
+	{"status --classic --pidfile /p -h", ""},
+	{"status --classic --pidfile /p --timeout 1s", ""},
+	{"status --classic --pidfile /p extra", ""},
+	{"stop --classic --pidfile /p", ""},
+}
+
+func TestDecideStatus(t *testing.T) {
+	for _, c := range decideStatusCases {
+		argv := append([]string{"svc"}, strings.Fields(c.args)...)
+		pidfile, ok := decideStatus(argv)
+		if ok != (c.pidfile != "") || pidfile != c.pidfile {
+			t.Errorf("svc %s: got %q (status in C %v), want %q", c.args, pidfile, ok, c.pidfile)
+		}
+	}
+}
+
 func TestDecideStop(t *testing.T) {
 	for _, c := range decideStopCases {
 		argv := append([]string{"svc"}, strings.Fields(c.args)...)
@@ -51,52 +82,28 @@ func TestDecideStop(t *testing.T) {
 	}
 }
 
-// TestStopFlagsAsGo checks the C side's stop flags against those `svc stop
-// --classic -h` lists.
+// TestStopFlagsAsGo checks the C side's stop and status flags against
+// those `svc stop|status --classic -h` list.
 func TestStopFlagsAsGo(t *testing.T) {
-	res := runSvc(t, svcBinary(t, true), "stop", "--classic", "-h")
-	if res.code != 0 {
-		t.Fatalf("stop --classic -h: %+v", res)
+	for _, verb := range []string{"stop", "status"} {
+		t.Run(verb, func(t *testing.T) { flagsAsGo(t, verb) })
+	}
+}
+
+func flagsAsGo(t *testing.T, verb string) {
+	res := runSvc(t, svcBinary(t, true), verb, "--classic", "-h")
+	if res.code != 0 && !(verb == "status" && res.code == 4) {
+		t.Fatalf("%s --classic -h: %+v", verb, res)
 	}
 	usage := regexp.MustCompile(`(?m)^  -(\S+)( \S+)?$`).FindAllStringSubmatch(res.stderr, -1)
-	c := flags("stop")
+	c := flags(verb)
 	if len(usage) != len(c) {
-		t.Errorf("stop --classic -h lists %d flags, C knows %d (%v):\n%s", len(usage), len(c), c, res.stderr)
+		t.Errorf("%s --classic -h lists %d flags, C knows %d (%v):\n%s", verb, len(usage), len(c), c, res.stderr)
 	}
 	for _, m := range usage {
 		name, takesValue := m[1], m[2] != ""
 		if v, ok := c[name]; !ok || v != takesValue {
 			t.Errorf("flag -%s (takes a value: %v): C knows it %v, as taking a value %v", name, takesValue, ok, v)
-		}
-	}
-}
-
-func TestLockHolderLine(t *testing.T) {
-	const maj, min, ino = 0xfe, 0x01, 9986414
-	for _, c := range []struct {
-		line string
-		want int
-	}{
-		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01:9986414 0 EOF", 4242},
-		{"12: FLOCK ADVISORY WRITE 4242 fe:01:9986414 0 EOF", 4242},
-		{"FLOCK ADVISORY WRITE 4242 fe:01:9986414 0 EOF", 4242},
-		{"1: -> FLOCK  ADVISORY  WRITE 4242 fe:01:9986414 0 EOF", 0}, // waiting
-		{"1: FLOCK  ADVISORY  READ 4242 fe:01:9986414 0 EOF", 0},     // shared
-		{"1: POSIX  ADVISORY  WRITE 4242 fe:01:9986414 0 EOF", 0},
-		{"1: OFDLCK ADVISORY  WRITE -1 fe:01:9986414 0 EOF", 0},
-		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01:998641 0 EOF", 0},  // another inode
-		{"1: FLOCK  ADVISORY  WRITE 4242 fe:02:9986414 0 EOF", 0}, // another device
-		{"1: FLOCK  ADVISORY  WRITE 4242 0fe:001:9986414 0 EOF", 4242},
-		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01:9986414x 0 EOF", 0},
-		{"1: FLOCK  ADVISORY  WRITE 4242x fe:01:9986414 0 EOF", 0},
-		{"1: FLOCK  ADVISORY  WRITE 99999999999 fe:01:9986414 0 EOF", 0},
-		{"1: FLOCK  ADVISORY  WRITE 4242 fe:01", 0},
-		{"1: FLOCK  ADVISORY  WRITE 4242", 0},
-		{"", 0},
-		{"1:", 0},
-	} {
-		if got := lockHolder(c.line, maj, min, ino); got != c.want {
-			t.Errorf("%q: holder %d, want %d", c.line, got, c.want)
 		}
 	}
 }
@@ -162,7 +169,7 @@ var stopScenarios = []scenario{
 	}},
 	{"stop foreign pid", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
-		sleep := sleeper(t)
+		sleep := proctest.Stranger(t)
 		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
 		r := runSvc(t, bin, "stop", "--classic", "--pidfile", pf)
 		if !proctest.Alive(sleep) {
@@ -173,7 +180,7 @@ var stopScenarios = []scenario{
 	{"stop foreign lock holder", func(t *testing.T, bin, dir string) result {
 		// The file names a live process, but another one holds its lock.
 		pf := filepath.Join(dir, "svc.pid")
-		sleep := sleeper(t)
+		sleep := proctest.Stranger(t)
 		os.WriteFile(pf, []byte(strconv.Itoa(sleep)+"\n"), 0o644)
 		holder := exec.Command("flock", "-x", pf, "sleep", "300")
 		if err := holder.Start(); err != nil {
@@ -219,16 +226,6 @@ var stopScenarios = []scenario{
 }
 
 func init() { scenarios = append(scenarios, stopScenarios...) }
-
-// sleeper is a live process that is not a daemon of ours.
-func sleeper(t *testing.T) int {
-	cmd := exec.Command("sleep", "300")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd.Process.Pid
-}
 
 // locked tells whether someone holds path's exclusive flock.
 func locked(path string) bool {

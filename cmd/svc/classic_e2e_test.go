@@ -50,12 +50,14 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == execMasked {
 		runMasked(os.Args[2:])
 	}
+	identityHelper()
 	dir, err := os.MkdirTemp("", "svc-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	buildVariants(dir)
+	shareBinaries(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -485,6 +487,40 @@ func TestClassicUserLogRotation(t *testing.T) {
 	})
 }
 
+// TestClassicReloadFailureReported: reload --classic waits for the
+// daemon's word on how the reload went, so a daemon that cannot reopen
+// its rotated log (its user may not create files in the log's directory)
+// makes reload fail with the daemon's own error, not say "reloaded".
+func TestClassicReloadFailureReported(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change user")
+	}
+	if _, err := user.Lookup("nobody"); err != nil {
+		t.Skip("no user nobody:", err)
+	}
+	forEachVariant(t, func(t *testing.T, s *scene) {
+		logdir := filepath.Join(s.dir, "logs") // root's: nobody may not create the new log
+		if err := os.Mkdir(logdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		logf := filepath.Join(logdir, "svc.log")
+		pid := s.start("--user", "nobody", "--log", logf)
+		if r := s.svc("reload", "--classic", "--pidfile", s.pidfile); r.code != 0 || r.stdout != fmt.Sprintf("reloaded (pid %d)\n", pid) {
+			t.Fatalf("reload: %v; want reloaded", r)
+		}
+		if err := os.Rename(logf, logf+".1"); err != nil {
+			t.Fatal(err)
+		}
+		r := s.svc("reload", "--classic", "--pidfile", s.pidfile)
+		if r.code == 0 || !strings.Contains(r.stderr, "reload failed") || !strings.Contains(r.stderr, "permission denied") {
+			t.Fatalf("reload after the log was rotated away: %v; want a failure carrying the daemon's error", r)
+		}
+		if st := s.svc("status", "--classic", "--pidfile", s.pidfile); st.code != 0 {
+			t.Errorf("status after the failed reload: %v; want the daemon still running", st)
+		}
+	})
+}
+
 // TestClassicUserLogSymlink: with a privilege drop the log is chowned as
 // root, so a symlink planted at its path (say, to a file of root's) is
 // refused and nothing is given away.
@@ -501,7 +537,7 @@ func TestClassicUserLogSymlink(t *testing.T) {
 		if err := os.Symlink(victim, logf); err != nil {
 			t.Fatal(err)
 		}
-		s.failedStart("symlink", "--user", "nobody", "--log", logf)
+		s.failedStart("symbolic link", "--user", "nobody", "--log", logf)
 		s.noPIDFile()
 		var st syscall.Stat_t
 		if err := syscall.Stat(victim, &st); err != nil || st.Uid != 0 {

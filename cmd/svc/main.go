@@ -1,15 +1,30 @@
 // Command svc runs, daemonizes, installs and controls the svc reference
-// service. See README.md for the command reference.
+// service: one user of package cli, like any other program. See README.md
+// for the command reference.
 package main
 
 import (
-	"context"
-	"os"
+	"flag"
 
 	_ "github.com/svcdev/svc/classic/prestart" // cgo on Linux: start --classic forks before the runtime starts
-	"github.com/svcdev/svc/cmd/svc/cli"
+	"github.com/svcdev/svc/cli"
+	"github.com/svcdev/svc/cmd/svc/internal/refsvc"
 )
 
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "0.1.0-dev"
+
 func main() {
-	os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	s := refsvc.New(refsvc.Config{})
+	flags := flag.NewFlagSet("svc", flag.ContinueOnError)
+	s.Flags(flags)
+	p := &cli.Program{
+		Name:        "svc",
+		Description: "svc reference HTTP service",
+		Version:     version,
+		Run:         s.Run,
+		Reload:      s.Reload,
+		Flags:       flags,
+	}
+	p.Execute()
 }

@@ -1,6 +1,7 @@
 // Package layering holds the test that keeps the import graph one-way
-// (DESIGN.md "The shape"): nothing below install imports it, nothing imports
-// cmd, and the protocol packages stay free of the installer.
+// (ARCHITECTURE.md): nothing below install imports it, nothing below cli
+// imports cli, nothing imports cmd, and the protocol packages stay free of
+// the installer.
 package layering
 
 import (
@@ -42,12 +43,13 @@ func TestLayering(t *testing.T) {
 	// forbidden[p] lists import prefixes package p (and its subpackages)
 	// must not use.
 	forbidden := map[string][]string{
-		module:               {module + "/install", module + "/packaging", module + "/cmd"},
-		module + "/systemd":  {module + "/install", module + "/packaging", module + "/cmd", module + "/classic"},
-		module + "/launchd":  {module + "/install", module + "/packaging", module + "/cmd", module + "/classic"},
-		module + "/classic":  {module + "/install", module + "/packaging", module + "/cmd"},
-		module + "/install":  {module + "/packaging", module + "/cmd"},
-		module + "/internal": {module + "/cmd"},
+		module:               {module + "/install", module + "/packaging", module + "/cmd", module + "/cli"},
+		module + "/systemd":  {module + "/install", module + "/packaging", module + "/cmd", module + "/classic", module + "/cli"},
+		module + "/launchd":  {module + "/install", module + "/packaging", module + "/cmd", module + "/classic", module + "/cli"},
+		module + "/classic":  {module + "/install", module + "/packaging", module + "/cmd", module + "/cli"},
+		module + "/install":  {module + "/packaging", module + "/cmd", module + "/cli"},
+		module + "/cli":      {module + "/packaging", module + "/cmd"},
+		module + "/internal": {module + "/cmd", module + "/cli"},
 	}
 	for _, p := range listPackages(t) {
 		for owner, bad := range forbidden {
@@ -60,7 +62,7 @@ func TestLayering(t *testing.T) {
 			for _, imp := range p.Imports {
 				for _, b := range bad {
 					if imp == b || strings.HasPrefix(imp, b+"/") {
-						t.Errorf("%s imports %s: the graph must stay one-way (DESIGN.md)", p.ImportPath, imp)
+						t.Errorf("%s imports %s: the graph must stay one-way (ARCHITECTURE.md)", p.ImportPath, imp)
 					}
 				}
 			}

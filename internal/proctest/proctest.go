@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,4 +109,27 @@ func Live(marker string) []int {
 		}
 	}
 	return pids
+}
+
+// Stranger starts a live process that is no daemon of anyone's (a sleep),
+// for tests that must see it left alone, and returns its pid; it is
+// killed at the test's end.
+func Stranger(t testing.TB) int {
+	t.Helper()
+	cmd := exec.Command("sleep", "3600")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd.Process.Pid
+}
+
+// DeadPID is the pid of a process that has exited and been reaped.
+func DeadPID(t testing.TB) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
 }

@@ -1,12 +1,15 @@
 // Package refsvc is the small but real service that `svc run` runs: an HTTP
 // server with GET /healthz (200 once ready) and GET / (JSON state), reload
-// on SIGHUP (counts reloads, reopens the log file), graceful shutdown.
+// on SIGHUP (counts reloads; package cli reopens the log file), graceful
+// shutdown. Its flags (--listen, --shutdown-delay) are the svc program's
+// own, in the sense of cli.Program.Flags.
 package refsvc
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,12 +25,11 @@ import (
 const DefaultListen = "127.0.0.1:8080"
 
 // Config of the reference service. The zero Config listens on DefaultListen
-// and logs to stderr.
+// (or the socket systemd hands over) and logs to slog.Default().
 type Config struct {
 	Listen   string       // TCP address; DefaultListen if empty
-	Listener net.Listener // a listener handed over (socket activation); wins over Listen
-	Log      *LogFile     // reopened on reload; nil: stderr only
-	Logger   *slog.Logger // nil: slog.Default()
+	Listener net.Listener // a listener handed over; wins over socket activation and Listen
+	Logger   *slog.Logger // nil: slog.Default() when Run starts
 	// ShutdownDelay keeps serving this long after the stop signal (still
 	// reporting STOPPING=1 and failing /healthz) so load balancers drain.
 	ShutdownDelay time.Duration
@@ -35,10 +37,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// Service is one running instance.
+// Service is one instance; Flags can still change its Config until Run.
 type Service struct {
 	cfg     Config
-	log     *slog.Logger
+	log     *slog.Logger // set by Run
 	started time.Time
 	reloads atomic.Int64
 	mode    atomic.Value // svc.Mode
@@ -47,29 +49,34 @@ type Service struct {
 
 // New returns a Service for cfg.
 func New(cfg Config) *Service {
-	if cfg.Listen == "" {
-		cfg.Listen = DefaultListen
-	}
-	if cfg.ShutdownTimeout == 0 {
-		cfg.ShutdownTimeout = 10 * time.Second
-	}
-	l := cfg.Logger
-	if l == nil {
-		l = slog.Default()
-	}
-	return &Service{cfg: cfg, log: l, started: time.Now()}
+	return &Service{cfg: cfg, started: time.Now()}
+}
+
+// shutdownDelayUsage names what the value is: a duration.
+const shutdownDelayUsage = "on SIGTERM keep serving for `DURATION` (failing /healthz) so load balancers drain"
+
+// Flags adds the service's flags to fs, setting s's Config.
+func (s *Service) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.cfg.Listen, "listen", DefaultListen, "TCP `ADDR` to serve on (unless a socket is handed over)")
+	fs.DurationVar(&s.cfg.ShutdownDelay, "shutdown-delay", 0, shutdownDelayUsage)
 }
 
 // Run serves until ctx ends; it is the function handed to svc.Run. A bind
 // error is returned before Ready, so the launcher prints it.
 func (s *Service) Run(ctx context.Context, n *svc.Notifier) error {
+	s.log = s.cfg.Logger
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	timeout := s.cfg.ShutdownTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	s.started = time.Now()
 	s.mode.Store(n.Mode())
-	ln := s.cfg.Listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", s.cfg.Listen); err != nil {
-			return err
-		}
+	ln, err := s.listener()
+	if err != nil {
+		return err
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -90,7 +97,7 @@ func (s *Service) Run(ctx context.Context, n *svc.Notifier) error {
 	if s.cfg.ShutdownDelay > 0 {
 		time.Sleep(s.cfg.ShutdownDelay)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -102,17 +109,28 @@ func (s *Service) Run(ctx context.Context, n *svc.Notifier) error {
 	return nil
 }
 
-// Reload is svc.Options.OnReload: count it and reopen the log file.
+// Reload is svc.Options.OnReload: count it.
 func (s *Service) Reload(context.Context) error {
 	n := s.reloads.Add(1)
-	if s.cfg.Log != nil {
-		if err := s.cfg.Log.Reopen(); err != nil {
-			s.log.Error("reload: reopen log", "err", err)
-			return err
-		}
-	}
-	s.log.Info("reloaded", "reloads", n)
+	slog.Info("reloaded", "reloads", n)
 	return nil
+}
+
+// listener is the handed-over listener, the socket systemd passed, or a
+// new one on Listen.
+func (s *Service) listener() (net.Listener, error) {
+	if s.cfg.Listener != nil {
+		return s.cfg.Listener, nil
+	}
+	ln, err := activatedListener()
+	if ln != nil || err != nil {
+		return ln, err
+	}
+	addr := s.cfg.Listen
+	if addr == "" {
+		addr = DefaultListen
+	}
+	return net.Listen("tcp", addr)
 }
 
 // State is the JSON served at GET /.

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/svcdev/svc/classic"
+)
+
+// defaultReloadTimeout bounds the wait for a daemon's word on its reload.
+const defaultReloadTimeout = 30 * time.Second
+
+// lsbNotRunning is the LSB init-script code for "program is not running",
+// which reload of a stopped daemon returns.
+const lsbNotRunning = 7
+
+func (p *Program) cmdReload(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if !classicAsked(args) {
+		return p.initCommand(ctx, "reload", args, stdout, stderr)
+	}
+	timeout := defaultReloadTimeout
+	pidfile, code, ok := p.parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&timeout, "timeout", defaultReloadTimeout, "wait this long for the daemon to say how the reload went")
+	})
+	if !ok {
+		return code
+	}
+	pid, err := classic.Reload(ctx, pidfile, timeout)
+	switch {
+	case errors.Is(err, classic.ErrNotRunning):
+		fmt.Fprintf(stderr, "%s reload: not running\n", p.Name)
+		return lsbNotRunning
+	case errors.Is(err, classic.ErrUnconfirmed):
+		fmt.Fprintf(stdout, "reload signalled (pid %d); %v\n", pid, err)
+		return exitOK
+	case err != nil && pid > 0:
+		return p.fail(stderr, "reload", fmt.Errorf("pid %d: %w", pid, err))
+	case err != nil:
+		return p.fail(stderr, "reload", err)
+	}
+	fmt.Fprintf(stdout, "reloaded (pid %d)\n", pid)
+	return exitOK
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/svcdev/svc"
+	"github.com/svcdev/svc/systemd"
+)
+
+// runFlags are run's own flags; the program's come with them.
+type runFlags struct{ log, mode string }
+
+func (p *Program) runFlagSet(f *runFlags, stderr io.Writer) *flag.FlagSet {
+	fs := p.newFlags("run", stderr)
+	fs.StringVar(&f.log, "log", "", "append logs to `FILE` (reopened on SIGHUP)")
+	fs.StringVar(&f.mode, "mode", "auto", "auto|foreground|systemd|launchd|container")
+	return fs
+}
+
+func (p *Program) cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f runFlags
+	fs := p.runFlagSet(&f, stderr)
+	p.addFlags(fs)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	mode, err := svc.ParseMode(f.mode)
+	if err != nil {
+		return p.fail(stderr, "run", err)
+	}
+	err = p.serve(ctx, f.log, svc.Options{Mode: mode}, stderr)
+	var logged loggedError
+	if errors.As(err, &logged) {
+		return exitFail
+	}
+	if err != nil {
+		return p.fail(stderr, "run", err)
+	}
+	return exitOK
+}
+
+// loggedError is a failure serve already logged (to the journal, at error
+// priority), which the caller need not print again.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// serve runs the program under svc.Run with opts, logging to logPath if
+// set; used by run and by the classic daemon. The default slog logger
+// (and so package log) goes where the mode wants records.
+func (p *Program) serve(ctx context.Context, logPath string, opts svc.Options, stderr io.Writer) error {
+	var lf *logFile
+	if logPath != "" {
+		var err error
+		if lf, err = openLog(logPath, true); err != nil {
+			return err
+		}
+		defer lf.Close()
+	}
+	h, toSystemd := logHandler(opts, lf, stderr)
+	logger := slog.New(h)
+	slog.SetDefault(logger)
+	opts.OnReload = p.onReload(lf)
+	err := svc.Run(ctx, opts, p.Run)
+	if err != nil && toSystemd {
+		// A plain line on stderr would land in the journal as info.
+		logger.Error(p.Name + " run: " + err.Error())
+		return loggedError{err}
+	}
+	return err
+}
+
+// onReload reopens the log file (logrotate moved it away), then runs the
+// program's Reload.
+func (p *Program) onReload(lf *logFile) func(context.Context) error {
+	if lf == nil {
+		return p.Reload
+	}
+	return func(ctx context.Context) error {
+		if err := lf.Reopen(); err != nil {
+			slog.Error("reload: reopen log", "err", err)
+			return err
+		}
+		if p.Reload != nil {
+			return p.Reload(ctx)
+		}
+		return nil
+	}
+}
+
+// logHandler picks where the service logs: the --log file (classic mode);
+// journald, natively, when stderr is the journal stream; plain text on a
+// terminal; sd-daemon(3) "<N>" lines on stderr under systemd otherwise.
+// toSystemd reports the last two: records reach the journal with their
+// priority.
+func logHandler(opts svc.Options, lf *logFile, stderr io.Writer) (h slog.Handler, toSystemd bool) {
+	if lf != nil {
+		return slog.NewTextHandler(lf, nil), false
+	}
+	env := svc.FromProcess()
+	if opts.Env != nil {
+		env = *opts.Env
+	}
+	getenv := env.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if f, ok := stderr.(*os.File); ok && f == os.Stderr {
+		if yes, _ := systemd.IsJournalStream(getenv("JOURNAL_STREAM"), f); yes {
+			return systemd.LogHandler(getenv, f, systemd.JournalOptions{}), true
+		}
+		if env.StderrIsTTY {
+			return slog.NewTextHandler(stderr, nil), false
+		}
+	}
+	if det, err := svc.Detect(env, opts.Mode); err == nil && det.Mode == svc.ModeSystemd {
+		return systemd.NewPrefixHandler(stderr, nil), true
+	}
+	return slog.NewTextHandler(stderr, nil), false
+}

@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/svcdev/svc/classic"
+)
+
+// lsbUnknown is the LSB status code for "unknown"; status answers a usage
+// error with it, since every status exit code has an LSB meaning.
+const lsbUnknown = 4
+
+func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if !classicAsked(args) {
+		return p.initCommand(ctx, "status", args, stdout, stderr)
+	}
+	pidfile, code, ok := p.parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, nil)
+	if !ok {
+		if code == exitOK { // -h
+			return exitOK
+		}
+		return lsbUnknown
+	}
+	info := classic.Inspect(pidfile)
+	switch info.State {
+	case classic.Running:
+		fmt.Fprintf(stdout, "running (pid %d)\n", info.PID)
+	case classic.Stopped:
+		fmt.Fprintln(stdout, "stopped")
+	case classic.Dead:
+		fmt.Fprintf(stdout, "dead, but pidfile %s exists: %v\n", info.Path, info.Err)
+	default:
+		fmt.Fprintf(stdout, "unknown: %v\n", info.Err)
+	}
+	return info.State.LSB()
+}

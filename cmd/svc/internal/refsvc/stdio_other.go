@@ -1,7 +1,0 @@
-//go:build !unix
-
-package refsvc
-
-import "os"
-
-func redirectStdio(*os.File) error { return nil }
