@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcdev/svc/install"
 	"github.com/svcdev/svc/internal/proctest"
 	"github.com/svcdev/svc/internal/systemdtest"
 	"github.com/svcdev/svc/systemd"
@@ -22,7 +23,10 @@ import (
 // Type=simple unit of a trivial binary, inside a real systemd.
 type systemdResult struct {
 	svc, simple, own series
-	skipped          string
+	// The unit svc install writes, hardened (the default) and with
+	// --harden off: what confinement costs at start.
+	hardened, bare series
+	skipped        string
 }
 
 func (s *systemdResult) markdown() string {
@@ -35,7 +39,41 @@ func (s *systemdResult) markdown() string {
 		"| svc, Type=notify (`systemctl start` returns at READY=1) | " + ms(s.svc.median()) + " |\n" +
 		"| `sleep infinity`, Type=simple (returns once forked) | " + ms(s.simple.median()) + " |\n" +
 		"| svc's own start-up to READY=1, no systemd | " + ms(s.own.median()) + " |\n\n" +
-		"svc / (simple + own start-up): **" + ratio(s.svc.median(), target) + "**\n"
+		"svc / (simple + own start-up): **" + ratio(s.svc.median(), target) + "**\n\n" +
+		"The unit `svc install` writes, in the same interleaved rounds:\n\n" +
+		"| unit | median | min – max |\n|---|---:|---:|\n" +
+		"| hardened (the default: DynamicUser, ProtectSystem=strict, seccomp...) | " + ms(s.hardened.median()) + " | " + span(s.hardened) + " |\n" +
+		"| `--harden off` | " + ms(s.bare.median()) + " | " + span(s.bare) + " |\n\n" +
+		"hardened / off: **" + ratio(s.hardened.median(), s.bare.median()) + "**\n"
+}
+
+func span(s series) string {
+	lo, hi := minMax(s.samples)
+	return ms(lo) + " – " + ms(hi)
+}
+
+// installedUnits writes the unit svc install renders for the binary at
+// bin inside, hardened as bhard.service and with hardening off as
+// boff.service. The binary is copied in: a dynamic user cannot reach the
+// host's temporary directory.
+func installedUnits(t *testing.T, m *systemdtest.Machine, host string) {
+	bin, err := os.ReadFile(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const inside = "/usr/local/bin/bsvc"
+	if err := m.WriteFile(inside, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, level := range map[string]install.Hardening{"bhard": install.HardenDefault, "boff": install.HardenOff} {
+		unit, err := install.SystemdUnit(install.Spec{Name: name, Binary: inside, Args: []string{"--listen", "127.0.0.1:8081"}, Harden: level})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WriteFile("/etc/systemd/system/"+name+".service", unit, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func benchSystemd(t *testing.T, b bins, rounds int) *systemdResult {
@@ -54,12 +92,14 @@ func benchSystemd(t *testing.T, b bins, rounds int) *systemdResult {
 		writeUnit(t, m, "bsimple.service", systemd.Service{
 			Description: "trivial", ExecStart: []string{"/usr/bin/sleep", "infinity"},
 		})
+		installedUnits(t, m, b.svc)
 		ctx := context.Background()
 		if _, err := m.Run(ctx, "systemctl", "daemon-reload"); err != nil {
 			t.Fatal(err)
 		}
 		script := fmt.Sprintf(`for i in $(seq %d); do
-  for u in bsvc bsimple; do
+  order="bsvc bsimple bhard boff"; [ $((i %% 2)) = 0 ] && order="bsvc bsimple boff bhard"
+  for u in $order; do
     t0=$(date +%%s%%N); systemctl start $u; t1=$(date +%%s%%N)
     echo "$u $((t1 - t0))"; systemctl stop $u
   done
@@ -71,10 +111,15 @@ done`, rounds)
 		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 			f := strings.Fields(l)
 			ns, _ := strconv.ParseInt(f[1], 10, 64)
-			if f[0] == "bsvc" {
+			switch f[0] {
+			case "bsvc":
 				r.svc.add(time.Duration(ns))
-			} else {
+			case "bsimple":
 				r.simple.add(time.Duration(ns))
+			case "bhard":
+				r.hardened.add(time.Duration(ns))
+			case "boff":
+				r.bare.add(time.Duration(ns))
 			}
 		}
 	})

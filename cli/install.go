@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +31,7 @@ type installFlags struct {
 	env                    envFlag
 	after, wants, requires listFlag
 	docs                   listFlag
+	hardening              hardenFlags
 }
 
 // listFlag collects a repeatable flag.
@@ -87,6 +91,7 @@ func (p *Program) cmdInstall(ctx context.Context, args []string, stdout, stderr 
 	fs.Var(&f.wants, "wants", "start `UNIT` too if it exists (repeatable)")
 	fs.Var(&f.requires, "requires", "need `UNIT` (repeatable)")
 	fs.Var(&f.docs, "doc", "the service's documentation `URI` (systemd Documentation=, e.g. man:svc(1); repeatable)")
+	f.hardening.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -147,6 +152,9 @@ func (f *installFlags) spec(args []string) (install.Spec, error) {
 	if f.user {
 		s.Scope = install.User
 	}
+	if err := f.hardening.apply(&s); err != nil {
+		return install.Spec{}, err
+	}
 	return s, s.Validate()
 }
 
@@ -170,6 +178,7 @@ func (p *Program) applyPlan(ctx context.Context, verb string, plan install.Plan,
 			fmt.Fprintf(stdout, "# root: %s (files only; no command runs)\n", f.root)
 		}
 		fmt.Fprint(stdout, plan)
+		printExposure(ctx, plan, stdout)
 		return exitOK
 	}
 	res, err := install.Apply(ctx, plan, install.ApplyOptions{Root: f.root, Output: stderr})
@@ -201,4 +210,87 @@ func (p *Program) windowsInstall(spec install.Spec, f installFlags, stdout, stde
 	}
 	fmt.Fprintf(stdout, "installed Windows service %s\n", spec.Name)
 	return exitOK
+}
+
+// hardenFlags are the confinement flags of `svc install`: a level and
+// the named opt-outs that loosen it.
+type hardenFlags struct {
+	level                  string
+	writable, caps, family listFlag
+}
+
+func (h *hardenFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&h.level, "harden", string(install.HardenDefault), "confinement: strict|default|off (systemd sandboxing; see README)")
+	fs.Var(&h.writable, "writable", "let the service write `PATH` besides its own directories (systemd ReadWritePaths=; repeatable)")
+	fs.Var(&h.caps, "cap", "let the service keep `CAP_NAME`, e.g. CAP_NET_BIND_SERVICE (repeatable; a --listen port below 1024 adds that one)")
+	fs.Var(&h.family, "address-family", "let the service open sockets of `AF_NAME` besides AF_INET, AF_INET6 and AF_UNIX (repeatable)")
+}
+
+// apply sets the hardening of s. A `--log FILE` among the arguments of
+// `svc run` becomes s.LogFile, so the unit can make its directory
+// writable; a --listen port below 1024 keeps CAP_NET_BIND_SERVICE.
+func (h *hardenFlags) apply(s *install.Spec) error {
+	level, err := install.ParseHardening(h.level)
+	if err != nil {
+		return err
+	}
+	s.Harden = level
+	s.Writable, s.Capabilities, s.AddressFamilies = h.writable, h.caps, h.family
+	if s.LogFile == "" {
+		s.LogFile, s.Args = liftFlag(s.Args, "log")
+	}
+	if level != install.HardenOff && s.Scope == install.System && privilegedListen(s.Args) &&
+		!slices.Contains(s.Capabilities, "CAP_NET_BIND_SERVICE") {
+		s.Capabilities = append(slices.Clone(s.Capabilities), "CAP_NET_BIND_SERVICE")
+	}
+	return nil
+}
+
+// liftFlag removes the first -name V, --name V or --name=V from args
+// (before any "--") and returns V.
+func liftFlag(args []string, name string) (string, []string) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		switch {
+		case (a == "-"+name || a == "--"+name) && i+1 < len(args):
+			return args[i+1], append(slices.Clone(args[:i]), args[i+2:]...)
+		case strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"="):
+			_, v, _ := strings.Cut(a, "=")
+			return v, append(slices.Clone(args[:i]), args[i+1:]...)
+		}
+	}
+	return "", args
+}
+
+// privilegedListen reports whether args ask `svc run` to listen on a
+// port below 1024.
+func privilegedListen(args []string) bool {
+	addr, _ := liftFlag(args, "listen")
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n < 1024
+}
+
+// printExposure adds systemd-analyze's score of each unit to a dry run.
+func printExposure(ctx context.Context, plan install.Plan, stdout io.Writer) {
+	for _, f := range plan.Files {
+		name := filepath.Base(f.Path)
+		if !strings.HasSuffix(name, ".service") {
+			continue
+		}
+		e, err := install.UnitExposure(ctx, name, f.Content)
+		switch {
+		case errors.Is(err, install.ErrNoAnalyzer):
+			fmt.Fprintf(stdout, "# exposure of %s: not scored (no systemd-analyze)\n", name)
+		case err != nil:
+			fmt.Fprintf(stdout, "# exposure of %s: not scored: %v\n", name, err)
+		default:
+			fmt.Fprintf(stdout, "# exposure of %s (systemd-analyze security): %v\n", name, e)
+		}
+	}
 }

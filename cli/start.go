@@ -25,6 +25,7 @@ type startFlags struct {
 	pidfile, log, user, group, umask, chdir string
 	timeout                                 time.Duration
 	neverReady                              bool
+	noNewPrivs                              bool
 }
 
 // flagNeverReady makes the daemon speak the protocol but never say READY,
@@ -82,6 +83,7 @@ func (p *Program) startFlagSet(name string, f *startFlags, stderr io.Writer) *fl
 	fs.StringVar(&f.umask, "umask", "022", "the daemon's umask `MASK`, in octal")
 	fs.StringVar(&f.chdir, "chdir", "/", "the daemon's working `DIR`")
 	fs.DurationVar(&f.timeout, "timeout", classic.DefaultTimeout, "how long to wait for the daemon to be ready")
+	fs.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs on the daemon even without --user, which always sets it and empties the capability sets")
 	fs.BoolVar(&f.neverReady, flagNeverReady, false, "")
 	hideFlag(fs, flagNeverReady)
 	return fs
@@ -143,6 +145,12 @@ func (p *Program) startClassic(ctx context.Context, name string, f *startFlags, 
 		return exitOK
 	}
 	defer d.Close()
+	if f.noNewPrivs {
+		if err := classic.NoNewPrivs(); err != nil {
+			d.Fail(err)
+			return p.fail(stderr, name, err)
+		}
+	}
 	if err := p.runDaemon(ctx, f, d); err != nil {
 		d.Fail(err)                      // if the service never got to say it; else a no-op for the launcher
 		return p.fail(stderr, name, err) // stderr is the log file by now

@@ -75,7 +75,7 @@ func TestConformanceSysV(t *testing.T) {
 
 // sysvExec runs the installed script's start action with a real sh; the
 // test binary, as the daemon, records the argv and environment it got.
-// The script runs `BINARY start --classic --pidfile P --chdir D ARGS`,
+// The script runs `BINARY start --classic --pidfile P --chdir D --umask M ARGS`,
 // which daemonizes `BINARY run`'s service with ARGS.
 func sysvExec(t *testing.T, root string, s install.Spec) ([]string, map[string]string) {
 	if os.Getuid() != 0 {
@@ -88,7 +88,8 @@ func sysvExec(t *testing.T, root string, s install.Spec) ([]string, map[string]s
 		t.Fatalf("init script start: %v: %s", err, b)
 	}
 	argv, env := readDump(t, out)
-	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name), "--chdir", "/"}
+	t.Cleanup(func() { os.Remove("/run/" + s.Name) }) // the script's RuntimeDirectory= equivalent
+	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name), "--chdir", "/", "--umask", install.HardenedUmask}
 	if len(argv) < len(prefix) || !slices.Equal(argv[:len(prefix)], prefix) {
 		t.Fatalf("the script ran %q; want the prefix %q", argv, prefix)
 	}

@@ -37,3 +37,27 @@ func ExampleCheckName() {
 	// install: name "my service": invalid service spec: contains whitespace
 	// install: name "-x": invalid service spec: starts with '-'
 }
+
+// A privileged port and a writable data directory, loosened by name from
+// the hardened default: the rest of the confinement stays.
+func ExampleSystemdService_optOuts() {
+	svc, err := install.SystemdService(install.Spec{
+		Name:         "web",
+		Binary:       "/usr/local/bin/svc",
+		Args:         []string{"--listen", ":443"},
+		Capabilities: []string{"CAP_NET_BIND_SERVICE"},
+		Writable:     []string{"/srv/web"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sb := svc.Sandbox
+	fmt.Println("dynamic user:", sb.DynamicUser, "| protect system:", sb.ProtectSystem)
+	fmt.Println("capabilities:", sb.Capabilities, "| private users:", sb.PrivateUsers)
+	fmt.Println("writable:", sb.ReadWritePaths, "| families:", sb.RestrictAddressFamilies)
+	// Output:
+	// dynamic user: true | protect system: strict
+	// capabilities: [CAP_NET_BIND_SERVICE] | private users: false
+	// writable: [/srv/web] | families: [AF_INET AF_INET6 AF_UNIX]
+}

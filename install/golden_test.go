@@ -47,6 +47,13 @@ var goldenSpecs = map[string]install.Spec{
 			{Name: "EMPTY", Value: ""},
 		},
 	},
+	// Hardening loosened by each opt-out, tightened to strict.
+	"strict": {
+		Name: "web", Binary: "/usr/local/bin/svc", LogFile: "/var/log/web/a b%.log",
+		Harden: install.HardenStrict, Capabilities: []string{"CAP_NET_BIND_SERVICE"},
+		Writable: []string{"/srv/web data", "/home/web/cache"}, AddressFamilies: []string{"AF_NETLINK"},
+	},
+	"off":   {Name: "web", Binary: "/usr/local/bin/svc", LogFile: "/var/log/web/web.log", Harden: install.HardenOff},
 	"never": {Name: "oneshot-ish", Binary: "/usr/local/sbin/svc", Restart: install.RestartNever},
 	"user":  {Name: "svc", Binary: "/home/alice/bin/svc", Args: []string{"--listen", "127.0.0.1:8081"}, Scope: install.User},
 }

@@ -142,6 +142,18 @@ func OpenRCScript(s Spec) ([]byte, error) {
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
 	}
+	d.Hardened = s.harden() != HardenOff
+	owner := s.User
+	if s.Group != "" {
+		owner += ":" + s.Group
+	}
+	for _, dir := range s.ownDirs() {
+		a := []string{"checkpath", "--directory", "--mode", "0750"}
+		if owner != "" {
+			a = append(a, "--owner", owner)
+		}
+		d.Dirs = append(d.Dirs, shell.Join(append(a, dir)))
+	}
 	return renderOpenRC(d), nil
 }
 
@@ -153,6 +165,8 @@ type openrcData struct {
 	Args                                           []string
 	ArgRefs                                        string
 	Env                                            []string
+	Hardened                                       bool
+	Dirs                                           []string // checkpath arguments
 }
 
 // renderOpenRC writes the script; every value in d is already quoted for
@@ -175,6 +189,9 @@ func renderOpenRC(d openrcData) []byte {
 	if d.User != "" {
 		b.WriteString("command_user=" + d.User + "\n")
 	}
+	if d.Hardened {
+		b.WriteString(openrcHardening(d.Supervised))
+	}
 	b.WriteString("\n# openrc-run evals command_args and directory: they name variables that\n")
 	b.WriteString("# hold the values, so blanks, quotes and $ reach the service unchanged.\n")
 	for _, a := range d.Args {
@@ -188,13 +205,14 @@ func renderOpenRC(d openrcData) []byte {
 		}
 	}
 	b.WriteString("\t:\n}\n")
-	if len(d.Env) > 0 {
-		b.WriteString("\nstart_pre() {\n")
-		for _, e := range d.Env {
-			b.WriteString("\texport " + e + "\n")
-		}
-		b.WriteString("}\n")
+	b.WriteString("\nstart_pre() {\n")
+	for _, e := range d.Env {
+		b.WriteString("\texport " + e + "\n")
 	}
+	for _, dir := range d.Dirs { // systemd's RuntimeDirectory= and LogsDirectory=
+		b.WriteString("\t" + dir + " || return\n")
+	}
+	b.WriteString("}\n")
 	b.WriteString("\nreload() {\n\tebegin \"Reloading ${name}\"\n")
 	if d.Supervised {
 		b.WriteString("\tsupervise-daemon \"${RC_SVCNAME}\" --signal HUP\n")
@@ -205,4 +223,18 @@ func renderOpenRC(d openrcData) []byte {
 	}
 	b.WriteString("\teend $?\n}\n")
 	return []byte(b.String())
+}
+
+// openrcHardening is the confinement OpenRC 0.45 as Debian ships it can
+// carry: a umask, and no_new_privs under supervise-daemon. Not
+// capabilities= (Debian builds OpenRC without libcap: "Capabilities
+// support not enabled") nor no_new_privs= (0.45's supervise-daemon.sh
+// passes --no_new_privs, which supervise-daemon refuses), and not
+// no_new_privs for start-stop-daemon, which is dpkg's on Debian.
+func openrcHardening(supervised bool) string {
+	s := "umask=" + HardenedUmask + "\n"
+	if supervised {
+		s += "supervise_daemon_args=--no-new-privs\n"
+	}
+	return s
 }

@@ -197,6 +197,14 @@ func SystemdService(s Spec) (systemd.Service, error) {
 		RestartSec:       s.restartSec(),
 		UserUnit:         s.Scope == User,
 	}
+	sb, err := systemdSandbox(s)
+	if err != nil {
+		return systemd.Service{}, err
+	}
+	svc.Sandbox = sb
+	if s.harden() != HardenOff {
+		svc.UMask = "0077" // state and logs are the service's own
+	}
 	for _, e := range s.Environment {
 		svc.Environment = append(svc.Environment, systemd.EnvVar{Name: e.Name, Value: e.Value})
 	}

@@ -178,6 +178,9 @@ func SysVScript(s Spec) ([]byte, error) {
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
 	}
+	for _, dir := range s.ownDirs() {
+		d.Dirs = append(d.Dirs, shell.Join(append(s.ownerArgs("-o", "-g"), dir)))
+	}
 	return renderSysV(d), nil
 }
 
@@ -192,6 +195,9 @@ func classicStartArgs(s Spec) []string {
 		a = append(a, "--group", s.Group)
 	}
 	a = append(a, "--chdir", s.workingDir())
+	if s.harden() != HardenOff {
+		a = append(a, "--umask", HardenedUmask) // dropping to --user also sets no_new_privs
+	}
 	if s.LogFile != "" {
 		a = append(a, "--log", s.LogFile)
 	}
@@ -223,6 +229,9 @@ func renderSysV(d sysvData) []byte {
 	b.WriteString("DAEMON=" + d.Daemon + "\nPIDFILE=" + d.PIDFile + "\n")
 	b.WriteString(sysvBody2)
 	b.WriteString("do_start() {\n\t")
+	for _, dir := range d.Dirs { // RuntimeDirectory= and LogsDirectory=
+		b.WriteString("install -d -m 0750 " + dir + " || return\n\t")
+	}
 	for _, e := range d.Env {
 		b.WriteString(e + " ")
 	}
@@ -235,6 +244,7 @@ type sysvData struct {
 	Name, Description, Required, Should, Start, Stop string
 	Daemon, PIDFile, StartArgs                       string
 	Env                                              []string
+	Dirs                                             []string // install -d arguments
 }
 
 const sysvBody1 = `### END INIT INFO

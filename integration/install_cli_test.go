@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -149,6 +150,68 @@ func TestDetectExplainInit(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("detect --explain lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestInstallHardenFlags: --harden and each opt-out reach the unit, a
+// --log among the run arguments becomes LogsDirectory=, a --listen port
+// below 1024 keeps CAP_NET_BIND_SERVICE alone, the dry run shows the
+// exposure score, and bad values are refused with nothing written.
+func TestInstallHardenFlags(t *testing.T) {
+	base := []string{"install", "--dry-run", "--init", "systemd", "--name", "web", "--binary", svcBin}
+	dry := func(args ...string) string {
+		t.Helper()
+		code, out := svcRun(t, append(slices.Clone(base), args...)...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, out)
+		}
+		return out
+	}
+	out := dry("--", "--listen", "127.0.0.1:8080", "--log", "/var/log/web/a b.log")
+	for _, want := range []string{
+		"\nDynamicUser=yes\n", "\nLogsDirectory=web\n", "\nCapabilityBoundingSet=\n", "\nProtectSystem=strict\n",
+		"\nExecStart=" + svcBin + " run --log \"/var/log/web/a b.log\" --listen 127.0.0.1:8080\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("default dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := exec.LookPath("systemd-analyze"); err == nil && !strings.Contains(out, "# exposure of web.service (systemd-analyze security): 1.") {
+		t.Errorf("dry run shows no exposure score of about 1:\n%s", out)
+	}
+	out = dry("--harden", "strict", "--writable", "/srv/web data", "--address-family", "AF_NETLINK", "--", "--listen", ":443")
+	for _, want := range []string{
+		"\nProcSubset=pid\n", "\nIPAddressDeny=any\n", "\nReadWritePaths=\"/srv/web data\"\n",
+		"\nRestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK\n",
+		"\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\n", "\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("strict dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if out := dry("--harden", "off"); strings.Contains(out, "ProtectSystem") || strings.Contains(out, "DynamicUser") {
+		t.Errorf("--harden off still confines:\n%s", out)
+	}
+	for _, bad := range [][]string{
+		{"--harden", "medium"},
+		{"--cap", "CAP_NET_BIND_SERVICE\nExecStartPre=/bin/sh"},
+		{"--cap", "net_admin"},
+		{"--address-family", "AF_INET AF_PACKET"},
+		{"--writable", "relative/path"},
+		{"--writable", `/srv/"q"`},
+		{"--harden", "off", "--writable", "/srv"},
+		{"--log", "/var/log/web.log"}, // a dynamic user cannot create it
+	} {
+		root := t.TempDir()
+		args := append([]string{"install", "--init", "systemd", "--root", root, "--name", "web", "--binary", svcBin}, bad...)
+		code, out := svcRun(t, args...)
+		if code == 0 {
+			t.Errorf("%q accepted:\n%s", bad, out)
+		}
+		if got := treeFiles(t, root); len(got) > 0 {
+			t.Errorf("%q: wrote %v", bad, got)
+		}
+		t.Logf("%q: %s", bad, strings.TrimSpace(out))
 	}
 }
 

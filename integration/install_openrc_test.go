@@ -63,7 +63,9 @@ func testOpenRC(t *testing.T, restart string) {
 	}
 
 	pid := ns.servicePID(t, name, restart)
-	want := strings.Join([]string{svcBin, "run", "--listen", addr, "--log", logFile}, "\x00") + "\x00"
+	// install takes the --log of svc run as the service's log file, and
+	// passes it first.
+	want := strings.Join([]string{svcBin, "run", "--log", logFile, "--listen", addr}, "\x00") + "\x00"
 	if got := ns.run("cat", fmt.Sprintf("/proc/%d/cmdline", pid)); got != want {
 		t.Errorf("the service's argv = %q\nwant %q", got, want)
 	}
@@ -71,6 +73,8 @@ func testOpenRC(t *testing.T, restart string) {
 	if !strings.Contains("\x00"+environ, "\x00"+env+"\x00") {
 		t.Errorf("the service's environment lacks %q: %q", env, environ)
 	}
+
+	checkOpenRCHardened(t, ns, name, pid, logFile, restart != "no")
 
 	ns.svc(0, "reload", "--name", name)
 	waitFor(t, "a reload", func() (bool, string) {
@@ -294,5 +298,26 @@ func waitFor(t *testing.T, what string, cond func() (bool, string)) {
 			t.Fatalf("still not %s: %s", what, why)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkOpenRCHardened: the script made /run/NAME before the start, the
+// service's files are its own (umask 077), and under supervise-daemon it
+// runs with no_new_privs.
+func checkOpenRCHardened(t *testing.T, ns *openrcNS, name string, pid int, logFile string, supervised bool) {
+	t.Helper()
+	if got := ns.run("stat", "-c", "%a", "/run/"+name); got != "750" {
+		t.Errorf("/run/%s: mode %s, want 750 (checkpath in start_pre)", name, got)
+	}
+	if got := ns.run("stat", "-c", "%a", logFile); got != "600" {
+		t.Errorf("%s: mode %s, want 600 (umask 077)", logFile, got)
+	}
+	status := ns.run("cat", fmt.Sprintf("/proc/%d/status", pid))
+	want := "NoNewPrivs:\t0"
+	if supervised {
+		want = "NoNewPrivs:\t1"
+	}
+	if !strings.Contains(status, want) {
+		t.Errorf("the service's /proc/%d/status lacks %q:\n%s", pid, want, status)
 	}
 }

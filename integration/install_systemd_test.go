@@ -126,7 +126,9 @@ func TestInstallSystemd(t *testing.T) {
 		t.Errorf("GET / = %+v; want mode systemd, ready", st)
 	}
 	pid := m.mainPID("svc.service")
-	want := []string{svcPath, "run", "--listen", addr, "--log", instWeird}
+	// install takes the --log of svc run for the unit's LogsDirectory=,
+	// and passes it first.
+	want := []string{svcPath, "run", "--log", instWeird, "--listen", addr}
 	if got := m.cmdline(pid); !slices.Equal(got, want) {
 		t.Errorf("cmdline = %q\nwant %q", got, want)
 	}

@@ -196,6 +196,10 @@ func lintian(t *testing.T, deb string) {
 	if len(errs) > 0 || err != nil {
 		t.Errorf("lintian: %v, errors:\n%s", err, strings.Join(errs, "\n"))
 	}
+	// The packaged unit is svc install's, hardened by default.
+	if strings.Contains(string(out), "systemd-service-file-missing-hardening-features") {
+		t.Error("lintian: the packaged unit has no hardening")
+	}
 }
 
 func TestMakeRPM(t *testing.T) {

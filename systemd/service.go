@@ -64,6 +64,10 @@ type Service struct {
 	// instead of multi-user.target, and no User= or Group=.
 	UserUnit bool
 	WantedBy []string // overrides the default target
+
+	// Sandbox confines the service (see Sandbox); its zero value
+	// confines nothing.
+	Sandbox Sandbox
 }
 
 // EnvVar is one Environment= assignment. Name is a shell variable name;
@@ -127,6 +131,7 @@ func (s Service) Unit() (*Unit, error) {
 	b.output("StandardOutput", s.StandardOutput)
 	b.output("StandardError", s.StandardError)
 	b.raw("Service", "SyslogIdentifier", s.SyslogIdentifier)
+	s.Sandbox.render(&b, s.User, s.UserUnit)
 
 	b.install(s.WantedBy, s.UserUnit, "multi-user.target", "default.target")
 	if b.err != nil {

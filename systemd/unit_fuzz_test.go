@@ -28,7 +28,8 @@ func FuzzServiceNoInjection(f *testing.F) {
 
 var injectionSeeds = []string{"svc", "a\nExecStartPre=/bin/evil", "x\ry", "1\n[Service]\nUser=root",
 	`100% "q" \`, `$HOME %h "\`, "~", "/srv/a b %i", "0022", "file:/a%b", "b@i.service", "[::1]:80",
-	"a\x00b", "\xff", "\uFEFF", "x\\", "\t", "on-failure", "notify", "man:x(1)"}
+	"a\x00b", "\xff", "\uFEFF", "x\\", "\t", "on-failure", "notify", "man:x(1)",
+	"a b/%h $HOME ", "a:b", "CAP_NET_BIND_SERVICE", "AF_NETLINK"}
 
 // TestInjectionCasesRender keeps the fuzz test honest: every case renders
 // for some seed, so its checks do run.
@@ -52,6 +53,8 @@ var renderOrder = []string{"Unit/Description", "Unit/Documentation", "Unit/After
 	"Service/Type", "Service/PIDFile", "Service/User", "Service/Group", "Service/WorkingDirectory",
 	"Service/UMask", "Service/Environment", "Service/ExecStart", "Service/ExecStop", "Service/Restart",
 	"Service/RestartSec", "Service/StandardOutput", "Service/SyslogIdentifier",
+	"Service/LogsDirectory", "Service/ReadWritePaths", "Service/CapabilityBoundingSet",
+	"Service/AmbientCapabilities", "Service/RestrictAddressFamilies",
 	"Socket/ListenStream", "Socket/FileDescriptorName", "Socket/Service", "Socket/SocketUser",
 	"Install/WantedBy"}
 
@@ -92,6 +95,12 @@ var fuzzCases = []func(string) (spec, []field){
 	serviceCase(func(s *Service, v string) { s.StandardOutput = v }, field{"Service", "StandardOutput", "", decodeRaw, nil}),
 	serviceCase(func(s *Service, v string) { s.SyslogIdentifier = v }, field{"Service", "SyslogIdentifier", "", decodeRaw, nil}),
 	serviceCase(func(s *Service, v string) { s.WantedBy = []string{v} }, field{"Install", "WantedBy", "", decodeRaw, nil}),
+	serviceCase(func(s *Service, v string) { s.Sandbox.LogsDirectory = []string{v} }, field{"Service", "LogsDirectory", "", decodeQuoted, nil}),
+	serviceCase(func(s *Service, v string) { s.Sandbox.ReadWritePaths = []string{v} }, field{"Service", "ReadWritePaths", "", decodeQuoted, nil}),
+	serviceCase(func(s *Service, v string) { s.Sandbox.RestrictCapabilities, s.Sandbox.Capabilities = true, []string{v} },
+		field{"Service", "CapabilityBoundingSet", "", decodeRaw, nil}, field{"Service", "AmbientCapabilities", "", decodeRaw, nil}),
+	serviceCase(func(s *Service, v string) { s.Sandbox.RestrictAddressFamilies = []string{v} },
+		field{"Service", "RestrictAddressFamilies", "", decodeRaw, nil}),
 	socketCase(func(s *Socket, v string) { s.Description = v }, field{"Unit", "Description", "", decodeRaw, nil}),
 	socketCase(func(s *Socket, v string) { s.ListenStream = []string{v} }, field{"Socket", "ListenStream", "", decodeRaw, nil}),
 	socketCase(func(s *Socket, v string) { s.FileDescriptorName = v }, field{"Socket", "FileDescriptorName", "", decodeRaw, nil}),

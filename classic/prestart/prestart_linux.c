@@ -47,7 +47,7 @@ char svc_prestart_addr[SVC_PRESTART_ADDR_MAX];
 
 // cli.parseStart's flags. An unknown flag leaves argv to Go, which
 // reports it; a test checks this list against `svc start --classic -h`.
-const char *const svc_prestart_bool_flags[] = {"classic", "test.never-ready", NULL};
+const char *const svc_prestart_bool_flags[] = {"classic", "test.never-ready", "no-new-privs", NULL};
 const char *const svc_prestart_value_flags[] = {"pidfile", "log", "user", "group", "umask", "chdir",
 						"timeout", "listen", "shutdown-delay", NULL};
 // The value flags Go parses as durations: a bad one is a usage error.
