@@ -173,6 +173,7 @@ func SysVScript(s Spec) ([]byte, error) {
 		Stop:        strings.Join(stopLevels, " "),
 		Daemon:      shell.Quote(s.Binary),
 		PIDFile:     shell.Quote(PIDFile(s.Name)),
+		PIDFilePath: PIDFile(s.Name),
 		StartArgs:   shell.Join(classicStartArgs(s)),
 	}
 	for _, e := range s.Environment {
@@ -208,6 +209,12 @@ func renderSysV(d sysvData) []byte {
 	b.WriteString("#!/bin/sh\n# shellcheck disable=SC2016 # single quotes keep $ literal on purpose\n")
 	b.WriteString("# " + d.Name + ": " + d.Description + "\n")
 	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n")
+	// The chkconfig-style header (Red Hat's chkconfig and
+	// systemd-sysv-generator read it; insserv skips it): with it the
+	// generated unit is Type=forking with PIDFile=, so systemd tracks the
+	// daemon and a crash fails the unit, instead of RemainAfterExit=yes
+	// calling a dead daemon active. The path is a safe word: CheckName.
+	b.WriteString("# pidfile: " + d.PIDFilePath + "\n")
 	b.WriteString("### BEGIN INIT INFO\n")
 	b.WriteString("# Provides:          " + d.Name + "\n")
 	b.WriteString("# Required-Start:    " + d.Required + "\n")
@@ -233,7 +240,7 @@ func renderSysV(d sysvData) []byte {
 
 type sysvData struct {
 	Name, Description, Required, Should, Start, Stop string
-	Daemon, PIDFile, StartArgs                       string
+	Daemon, PIDFile, PIDFilePath, StartArgs          string
 	Env                                              []string
 }
 

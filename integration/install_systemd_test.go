@@ -272,6 +272,36 @@ func TestInstallSysVOnSystemd(t *testing.T) {
 		m.expect(3, nil, svcPath, "status", "--name", name)
 	})
 
+	// The script's "# pidfile:" header makes the generator's unit track
+	// the daemon: without it the unit is RemainAfterExit=yes, calls a
+	// killed daemon active, and `start` does nothing.
+	t.Run("generator unit tracks the daemon", func(t *testing.T) {
+		p := m.props(name+".service", "Type", "PIDFile", "RemainAfterExit")
+		if p["Type"] != "forking" || p["PIDFile"] != "/run/"+name+".pid" || p["RemainAfterExit"] != "no" {
+			t.Fatalf("generator unit: %s; want Type=forking PIDFile=/run/%s.pid RemainAfterExit=no", describe(p), name)
+		}
+		m.expect(0, nil, script, "start")
+		pid := m.mainPID(name + ".service")
+		if st := m.state(addr); st.PID != pid {
+			t.Fatalf("MainPID %d, but pid %d serves", pid, st.PID)
+		}
+		m.run("kill", "-KILL", fmt.Sprint(pid))
+		m.waitFor("the unit failed", 30*time.Second, func() (bool, string) {
+			p := m.props(name+".service", "ActiveState", "Result")
+			return p["ActiveState"] == "failed", describe(p)
+		})
+		// LSB: 1 (dead, pidfile left) or 3 (systemd removed the pidfile).
+		if code, out := m.code(skip, script, "status"); code != 1 && code != 3 {
+			t.Errorf("status of the killed daemon: exit %d, want 1 or 3\n%s", code, out)
+		}
+		m.expect(0, nil, script, "start")
+		if st := m.state(addr); st.PID == pid || st.PID != m.mainPID(name+".service") {
+			t.Errorf("after start: pid %d serves, MainPID %d, killed %d", st.PID, m.mainPID(name+".service"), pid)
+		}
+		m.expect(0, nil, script, "stop")
+		m.expect(3, nil, svcPath, "status", "--name", name)
+	})
+
 	t.Run("uninstall leaves nothing", func(t *testing.T) {
 		m.expect(0, skip, script, "start")
 		m.run(svcPath, "uninstall", "--name", name)
