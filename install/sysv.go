@@ -2,6 +2,7 @@ package install
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/svcdev/svc/install/internal/shell"
@@ -176,6 +177,9 @@ func SysVScript(s Spec) ([]byte, error) {
 		PIDFilePath: PIDFile(s.Name),
 		StartArgs:   shell.Join(classicStartArgs(s)),
 	}
+	if s.LogFile != "" {
+		d.LogDir, d.Owner = shell.Quote(path.Dir(s.LogFile)), shell.Quote(s.owner())
+	}
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
 	}
@@ -229,7 +233,11 @@ func renderSysV(d sysvData) []byte {
 	b.WriteString(sysvBody1)
 	b.WriteString("DAEMON=" + d.Daemon + "\nPIDFILE=" + d.PIDFile + "\n")
 	b.WriteString(sysvBody2)
-	b.WriteString("do_start() {\n\t")
+	b.WriteString("do_start() {\n")
+	if d.LogDir != "" {
+		b.WriteString("\tsvc_log_dir=" + d.LogDir + " svc_owner=" + d.Owner + "\n" + logDirLine)
+	}
+	b.WriteString("\t")
 	for _, e := range d.Env {
 		b.WriteString(e + " ")
 	}
@@ -241,6 +249,7 @@ func renderSysV(d sysvData) []byte {
 type sysvData struct {
 	Name, Description, Required, Should, Start, Stop string
 	Daemon, PIDFile, PIDFilePath, StartArgs          string
+	LogDir, Owner                                    string // with a log file
 	Env                                              []string
 }
 

@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -199,9 +200,9 @@ func TestInstallSysVOnSystemd(t *testing.T) {
 	const name, addr = "svcv", "127.0.0.1:8182"
 	script := "/etc/init.d/" + name
 	m := bootWithSvc(t)
-	m.run("mkdir", "-p", instWeirdDir)
 	before := m.etcTree()
-	m.run(svcPath, "install", "--init", "sysv", "--name", name, "--env", instEnv, "--", "--listen", addr, "--log", instWeird)
+	// --log names a directory that does not exist: the script's start makes it.
+	m.run(svcPath, "install", "--init", "sysv", "--name", name, "--env", instEnv, "--log", instWeird, "--", "--listen", addr)
 	if got := m.run("stat", "-c", "%a", script); got != "755" {
 		t.Errorf("%s mode %s", script, got)
 	}
@@ -212,6 +213,7 @@ func TestInstallSysVOnSystemd(t *testing.T) {
 
 	t.Run("redirected to systemctl", func(t *testing.T) {
 		m.expect(0, nil, script, "start")
+		m.run("test", "-d", path.Dir(instWeird))
 		if got := m.show(name+".service", "ActiveState"); got != "active" {
 			t.Errorf("after %s start: ActiveState %q", script, got)
 		}
