@@ -135,7 +135,7 @@ func TestInstallSystemd(t *testing.T) {
 		t.Errorf("environ lacks %q: %q", instEnv, env)
 	}
 
-	t.Run("control through systemctl", func(t *testing.T) {
+	t.Run("control through D-Bus", func(t *testing.T) {
 		if out := m.expect(0, nil, svcPath, "status"); !strings.Contains(out, "running") {
 			t.Errorf("svc status: %s", out)
 		}
@@ -190,6 +190,42 @@ func TestInstallSystemd(t *testing.T) {
 		}
 		m.expect(4, nil, svcPath, "status")
 	})
+}
+
+// TestSystemdControlExplains: `svc start` goes through the manager's D-Bus
+// API, waits for the job, and when it fails says why: the job's result,
+// the unit's Result= and the service's own error from its journal (here,
+// a port another unit holds). status maps failed to LSB 1; a unit that
+// does not exist is LSB 5, not installed.
+func TestSystemdControlExplains(t *testing.T) {
+	t.Parallel()
+	const name, addr = "svc-test-busy", "127.0.0.1:8184"
+	m := bootWithSvc(t)
+	m.run("systemd-run", "--unit=svc-test-holder", "--service-type=notify", svcPath, "run", "--listen", addr)
+	m.run(svcPath, "install", "--name", name, "--restart", "no", "--", "--listen", addr)
+
+	code, out := m.code(nil, svcPath, "start", "--name", name)
+	for _, want := range []string{"job failed", "unit failed", "result exit-code", "address already in use"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("svc start of a service whose port is taken: exit %d, want 1 and %q in:\n%s", code, want, out)
+		}
+	}
+	if out := m.expect(1, nil, svcPath, "status", "--name", name); !strings.Contains(out, "failed") {
+		t.Errorf("svc status after the failed start: %s", out)
+	}
+
+	m.run("systemctl", "stop", "svc-test-holder")
+	m.expect(0, nil, svcPath, "start", "--name", name)
+	if p := m.props(name+".service", "ActiveState", "SubState"); p["ActiveState"] != "active" || p["SubState"] != "running" {
+		t.Errorf("after svc start returned: %s, want active (running): start waits for the job", describe(p))
+	}
+	m.state(addr)
+	m.expect(0, nil, svcPath, "stop", "--name", name)
+	m.expect(3, nil, svcPath, "status", "--name", name)
+	// systemctl would say "Failed to start ...": the answer came over D-Bus.
+	if out := m.expect(5, nil, svcPath, "start", "--init", "systemd", "--name", "svc-test-nosuch"); !strings.HasPrefix(out, "start svc-test-nosuch.service: ") {
+		t.Errorf("svc start of a unit that does not exist: %q", out)
+	}
 }
 
 // TestInstallSysVOnSystemd installs the LSB script on a systemd host and
@@ -356,4 +392,8 @@ func TestInstallSystemdUser(t *testing.T) {
 		}
 	}
 	m.expect(4, env, svcPath, "status", "--user")
+	// Through the user manager's private socket, not systemctl --user.
+	if out := m.expect(5, env, svcPath, "start", "--user", "--init", "systemd", "--name", "svc-test-nosuch"); !strings.HasPrefix(out, "start svc-test-nosuch.service: ") {
+		t.Errorf("svc start --user of a unit that does not exist: %q", out)
+	}
 }
