@@ -119,26 +119,29 @@ func dbusAddrEscape(s string) string {
 
 // unitState reads what status and a failed job's explanation need: the
 // unit's LoadState, ActiveState and SubState, and (for a service that
-// exists) its Result, MainPID and StatusText.
+// exists) its Result, MainPID and StatusText. One Get each: GetAll of the
+// Unit and Service interfaces sends some 300 properties, and decoding
+// them cost more than the rest of `svc status`.
 func unitState(ctx context.Context, conn *sdbus.Conn, unit string) map[string]string {
 	st := map[string]string{}
-	props, err := conn.GetUnitPropertiesContext(ctx, unit)
-	if err != nil {
-		return st
-	}
 	for _, k := range []string{"LoadState", "ActiveState", "SubState"} {
-		if v, ok := props[k].(string); ok {
+		p, err := conn.GetUnitPropertyContext(ctx, unit, k)
+		if err != nil {
+			return st
+		}
+		if v, ok := p.Value.Value().(string); ok {
 			st[k] = v
 		}
 	}
-	svc, err := conn.GetUnitTypePropertiesContext(ctx, unit, "Service")
-	if err != nil {
+	if st["LoadState"] == "not-found" {
 		return st
 	}
 	for _, k := range []string{"Result", "MainPID", "StatusText"} {
-		if v, ok := svc[k]; ok {
-			st[k] = fmt.Sprint(v)
+		p, err := conn.GetServicePropertyContext(ctx, unit, k)
+		if err != nil {
+			return st
 		}
+		st[k] = fmt.Sprint(p.Value.Value())
 	}
 	return st
 }
