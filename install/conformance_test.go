@@ -101,7 +101,7 @@ func TestConformanceOpenRC(t *testing.T) {
 }
 
 // openrcExec sources the script with a real sh and calls its start()
-// (OpenRC's ebegin and eend stubbed), which runs
+// (OpenRC's ebegin, eend and supervise-daemon stubbed), which runs
 // `BINARY start --classic --pidfile P [--log DEFAULT] --chdir D ARGS`.
 // (integration's TestInstallOpenRC runs the real openrc-run.)
 func openrcExec(t *testing.T, root string, s install.Spec) ([]string, map[string]string) {
@@ -109,9 +109,13 @@ func openrcExec(t *testing.T, root string, s install.Spec) ([]string, map[string
 		t.Skip("the script's start needs root (the pidfile in /run)")
 	}
 	out := filepath.Join(t.TempDir(), "dump")
+	stubs := t.TempDir() // sh cannot name a function supervise-daemon
+	if err := os.WriteFile(filepath.Join(stubs, "supervise-daemon"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	script := `ebegin() { :; }; eend() { return "$1"; }; . "$1"; start`
 	cmd := exec.Command("sh", "-c", script, "sh", filepath.Join(root, "etc/init.d", s.Name))
-	cmd.Env = append(os.Environ(), dumpEnv+"="+out)
+	cmd.Env = append(os.Environ(), dumpEnv+"="+out, "PATH="+stubs+":"+os.Getenv("PATH"))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("openrc script: %v: %s", err, b)
 	}

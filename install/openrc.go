@@ -16,8 +16,17 @@ import (
 // that could not even bind its port, and its stop after a crash needed
 // `zap`. Classic start returns once the service is ready, or fails with
 // the service's own error; stop of a dead service succeeds; status is
-// LSB's. The cost: nothing respawns the service, so Spec.Restart is not
-// enforced (as under SysV); the script says so.
+// LSB's.
+//
+// Unless Spec.Restart is RestartNever, supervise-daemon then supervises a
+// watcher, not the service: a shell that makes sure the daemon runs
+// (`start --classic`, which says "already running" the first time) and
+// then blocks in flock(1) on the pidfile, which the daemon holds locked
+// for its whole life. When the daemon dies the lock is free, the watcher
+// exits, and supervise-daemon respawns it after RestartSec, which starts
+// the daemon again, ready; respawn_max within respawn_period bounds it.
+// The watcher cannot see the daemon's exit status, so on-failure restarts
+// after any death that was not a stop, as always does.
 type OpenRC struct{}
 
 func (OpenRC) Name() string { return "openrc" }
@@ -121,18 +130,24 @@ func OpenRCScript(s Spec) ([]byte, error) {
 	if log == "" {
 		log = OpenRCLog(s.Name)
 	}
+	delay := int((s.restartSec() + 999e6) / 1e9)
 	d := openrcData{
-		Name:        s.Name,
-		Description: shell.Quote(s.description()),
-		Command:     shell.Quote(s.Binary),
-		PIDFile:     shell.Quote(PIDFile(s.Name)),
-		Log:         shell.Quote(log),
-		LogDir:      shell.Quote(path.Dir(log)),
-		Owner:       shell.Quote(s.owner()),
-		Restart:     s.restart(),
-		Need:        strings.Join(needs, " "),
-		After:       strings.Join(after, " "),
-		Use:         strings.Join(uses, " "),
+		Name:       s.Name,
+		Supervised: s.restart() != RestartNever,
+		RespawnSec: delay,
+		// supervise-daemon(8): max respawns within period must be
+		// possible at the delay, or it respawns without end.
+		RespawnMax:    openrcRespawnMax,
+		RespawnPeriod: max(10, 2*openrcRespawnMax*delay),
+		Description:   shell.Quote(s.description()),
+		Command:       shell.Quote(s.Binary),
+		PIDFile:       shell.Quote(PIDFile(s.Name)),
+		Log:           shell.Quote(log),
+		LogDir:        shell.Quote(path.Dir(log)),
+		Owner:         shell.Quote(s.owner()),
+		Need:          strings.Join(needs, " "),
+		After:         strings.Join(after, " "),
+		Use:           strings.Join(uses, " "),
 	}
 	a := []string{"--log", log}
 	if s.LogFile != "" {
@@ -149,12 +164,18 @@ func OpenRCScript(s Spec) ([]byte, error) {
 // no log file.
 func OpenRCLog(name string) string { return "/var/log/" + name + ".log" }
 
+// openrcRespawnMax is how many times supervise-daemon restarts the
+// watcher within the period before it gives up: systemd's default
+// StartLimitBurst.
+const openrcRespawnMax = 5
+
 type openrcData struct {
-	Name, Description, Command, PIDFile string
-	Log, LogDir, Owner, StartArgs       string
-	Restart                             RestartPolicy
-	Need, After, Use                    string
-	Env                                 []string
+	Name, Description, Command, PIDFile   string
+	Log, LogDir, Owner, StartArgs         string
+	Supervised                            bool
+	RespawnSec, RespawnMax, RespawnPeriod int
+	Need, After, Use                      string
+	Env                                   []string
 }
 
 // renderOpenRC writes the script; every value in d is already quoted for
@@ -168,13 +189,17 @@ func renderOpenRC(d openrcData) []byte {
 	b.WriteString("#\n# start, stop, status and reload are the binary's classic verbs: start\n")
 	b.WriteString("# returns once the service is ready, or fails with the service's own\n")
 	b.WriteString("# error; its output goes to the log file.\n")
-	if d.Restart != RestartNever {
-		b.WriteString("# Restart=" + string(d.Restart) + " is not enforced: supervise-daemon (OpenRC 0.45)\n")
-		b.WriteString("# cannot tell when a service is ready, and nothing else respawns.\n")
+	if d.Supervised {
+		b.WriteString("# supervise-daemon supervises a watcher that blocks on the pidfile's lock,\n")
+		b.WriteString("# held by the daemon for its whole life, and restarts the daemon when it\n")
+		b.WriteString("# dies (at most respawn_max times within respawn_period seconds).\n")
 	}
 	b.WriteString("\nname=" + d.Name + "\ndescription=" + d.Description + "\n")
 	b.WriteString("svc_bin=" + d.Command + "\npidfile=" + d.PIDFile + "\n")
 	b.WriteString("svc_log=" + d.Log + "\nsvc_log_dir=" + d.LogDir + "\nsvc_owner=" + d.Owner + "\n")
+	if d.Supervised {
+		fmt.Fprintf(&b, "respawn_delay=%d\nrespawn_max=%d\nrespawn_period=%d\n", d.RespawnSec, d.RespawnMax, d.RespawnPeriod)
+	}
 	b.WriteString("\nextra_started_commands=\"reload\"\n\ndepend() {\n")
 	for _, dep := range [...]struct{ word, names string }{{"need", d.Need}, {"after", d.After}, {"use", d.Use}} {
 		if dep.names != "" {
@@ -183,12 +208,22 @@ func renderOpenRC(d openrcData) []byte {
 	}
 	b.WriteString("\t:\n}\n\nstart() {\n")
 	b.WriteString(logDirLine)
-	b.WriteString("\tebegin \"Starting ${name}\"\n\t")
+	b.WriteString("\tebegin \"Starting ${name}\"\n")
 	for _, e := range d.Env {
-		b.WriteString(e + " ")
+		b.WriteString("\texport " + e + "\n")
 	}
-	b.WriteString(`"$svc_bin" start --classic --pidfile "$pidfile" ` + d.StartArgs + "\n")
-	b.WriteString("\teend $? \"Failed to start ${name} (log: ${svc_log})\"\n}\n")
+	b.WriteString("\tset -- " + d.StartArgs + "\n")
+	b.WriteString("\t\"$svc_bin\" start --classic --pidfile \"$pidfile\" \"$@\"\n")
+	b.WriteString("\teend $? \"Failed to start ${name} (log: ${svc_log})\" || return 1\n")
+	if d.Supervised {
+		b.WriteString(openrcWatch)
+	}
+	b.WriteString("}\n")
+	if d.Supervised {
+		b.WriteString(openrcStopSupervised)
+	} else {
+		b.WriteString(openrcStop)
+	}
 	b.WriteString(openrcBody)
 	return []byte(b.String())
 }
@@ -198,16 +233,41 @@ func renderOpenRC(d openrcData) []byte {
 // /var/log).
 const logDirLine = "\t[ -d \"$svc_log_dir\" ] || { mkdir -p \"$svc_log_dir\" && chmod 0755 \"$svc_log_dir\" && chown \"$svc_owner\" \"$svc_log_dir\"; } || return 1\n"
 
-// openrcBody: stop of a dead or stopped service succeeds, so stop and
-// restart after a crash need no `zap`; status returns svc's LSB code
-// (0 running, 1 dead with a pidfile, 3 stopped, 4 unknown).
-const openrcBody = `
+// openrcWatch starts the watcher under supervise-daemon (see OpenRC). Its
+// output (a failed restart's error) goes to the log.
+const openrcWatch = `	# The watcher: the daemon running, then the pidfile's lock, which is
+	# free only once the daemon is gone.
+	supervise-daemon "$RC_SVCNAME" --start --respawn-delay "$respawn_delay" \
+		--respawn-max "$respawn_max" --respawn-period "$respawn_period" \
+		--stdout "$svc_log" --stderr "$svc_log" /bin/sh -- -c '
+		"$0" start --classic --pidfile "$@" >/dev/null || exit
+		exec 9<"$1" && exec flock 9' "$svc_bin" "$pidfile" "$@"
+`
+
+// openrcStop: stop of a dead or stopped service succeeds, so stop and
+// restart after a crash need no `zap`.
+const openrcStop = `
 stop() {
 	ebegin "Stopping ${name}"
 	"$svc_bin" stop --classic --pidfile "$pidfile"
 	eend $? "Failed to stop ${name}"
 }
+`
 
+// openrcStopSupervised stops the watcher first, so nothing restarts the
+// daemon that stop stops; a supervisor that gave up is no error.
+const openrcStopSupervised = `
+stop() {
+	ebegin "Stopping ${name}"
+	supervise-daemon "$RC_SVCNAME" --stop >/dev/null 2>&1
+	"$svc_bin" stop --classic --pidfile "$pidfile"
+	eend $? "Failed to stop ${name}"
+}
+`
+
+// openrcBody: status returns svc's LSB code (0 running, 1 dead with a
+// pidfile, 3 stopped, 4 unknown).
+const openrcBody = `
 status() {
 	"$svc_bin" status --classic --pidfile "$pidfile"
 }

@@ -32,6 +32,7 @@ func TestInstallOpenRC(t *testing.T) {
 	}
 	t.Run("start fails with the service's error", testOpenRCStartFails)
 	t.Run("crash", testOpenRCCrash)
+	t.Run("respawn, bounded", testOpenRCRespawn)
 }
 
 func testOpenRC(t *testing.T, restart string) {
@@ -81,6 +82,11 @@ func testOpenRC(t *testing.T, restart string) {
 
 	ns.svc(0, "stop", "--name", name)
 	ns.svc(3, "status", "--name", name)
+	for _, p := range []string{"supervise-daemon " + name, "flock 9"} {
+		if out, err := ns.try("pgrep", "-f", p); err == nil {
+			t.Errorf("stop left %q running: %s", p, out)
+		}
+	}
 	ns.svc(0, "uninstall", "--name", name)
 	for _, p := range []string{"/etc/init.d/" + name, "/etc/runlevels/default/" + name} {
 		if _, err := ns.try("test", "-e", p, "-o", "-L", p); err == nil {
@@ -117,13 +123,14 @@ func testOpenRCStartFails(t *testing.T) {
 	}
 }
 
-// testOpenRCCrash kills the daemon: status says dead (LSB 1), and stop,
-// start and restart work without `rc-service zap`.
+// testOpenRCCrash kills the daemon of an unsupervised service
+// (--restart no): status says dead (LSB 1), and stop, start and restart
+// work without `rc-service zap`.
 func testOpenRCCrash(t *testing.T) {
 	ns := bootOpenRC(t)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	const name = "svc-test-orc-crash"
-	ns.svc(0, "install", "--name", name, "--binary", svcBin, "--", "--listen", addr)
+	ns.svc(0, "install", "--name", name, "--restart", "no", "--binary", svcBin, "--", "--listen", addr)
 	kill := func() {
 		t.Helper()
 		pid := ns.servicePID(t, name)
@@ -152,6 +159,52 @@ func testOpenRCCrash(t *testing.T) {
 	}
 	ns.svc(0, "status", "--name", name)
 	ns.run("rc-service", name, "stop")
+}
+
+// testOpenRCRespawn: with a restart policy the killed daemon comes back,
+// ready; when it cannot (its port taken), supervise-daemon gives up after
+// respawn_max tries, the service is dead (LSB 1), and stop needs no zap.
+func testOpenRCRespawn(t *testing.T) {
+	ns := bootOpenRC(t)
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	const name = "svc-test-orc-respawn"
+	ns.svc(0, "install", "--name", name, "--restart", "on-failure", "--binary", svcBin, "--", "--listen", addr)
+	ns.run("rc-service", name, "start")
+	ns.run("pgrep", "-f", "supervise-daemon "+name) // the watcher's supervisor runs
+	pid := ns.servicePID(t, name)
+	ns.run("kill", "-KILL", strconv.Itoa(pid))
+	waitFor(t, "a respawned daemon", func() (bool, string) {
+		body := httpGet(t, "http://"+addr+"/")
+		return strings.HasPrefix(body, "200 ") && !strings.Contains(body, fmt.Sprintf(`"pid":%d,`, pid)), body
+	})
+	ns.svc(0, "status", "--name", name)
+
+	// Its port taken, the daemon cannot come back: supervise-daemon
+	// tries respawn_max times, then gives up.
+	pid = ns.servicePID(t, name)
+	ns.run("kill", "-STOP", strconv.Itoa(pid)) // keep the port until the listener below has it
+	ns.run("kill", "-KILL", strconv.Itoa(pid))
+	waitFor(t, "the port free", func() (bool, string) {
+		_, err := ns.try("kill", "-0", strconv.Itoa(pid))
+		return err != nil, "pid " + strconv.Itoa(pid)
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the respawned daemon took the port first: %v", err)
+	}
+	defer ln.Close()
+	waitFor(t, "supervise-daemon to give up", func() (bool, string) {
+		out, err := ns.try("pgrep", "-f", "supervise-daemon "+name)
+		return err != nil, out
+	})
+	if log := ns.run("cat", "/var/log/"+name+".log"); !strings.Contains(log, "address already in use") {
+		t.Errorf("the log lacks the failed restarts' error: %q", log)
+	}
+	if code, out := ns.code("rc-service", name, "status"); code != 1 && code != 3 {
+		t.Errorf("rc-service status after supervise-daemon gave up: exit %d, want 1 or 3\n%s", code, out)
+	}
+	ns.run("rc-service", name, "stop") // no zap
+	ns.svc(3, "status", "--name", name)
 }
 
 // openrcNS is a private mount+PID namespace where OpenRC believes it booted.
