@@ -25,8 +25,9 @@ crossbuild:     ## the package must build for every OS we support
 	GOOS=windows $(GO) build ./...
 	CGO_ENABLED=0 $(GO) build ./...
 
+# The last line says which real-init suites ran, and why any was skipped.
 test: deps vet crossbuild  ## the whole test suite (real systemd tests need root)
-	$(GO) test -count=1 -timeout $(TIMEOUT) $(PKGS)
+	$(GO) run ./internal/testsummary $(GO) test -json -count=1 -timeout $(TIMEOUT) $(PKGS)
 
 package:        ## dist/*.deb and dist/*.rpm
 	$(GO) run ./packaging/cmd/mkpkg -o dist

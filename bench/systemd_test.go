@@ -26,6 +26,7 @@ type systemdResult struct {
 	// The unit svc install writes, hardened (the default) and with
 	// --harden off: what confinement costs at start.
 	hardened, bare series
+	bus            series // `svc start` of the svc unit: a D-Bus job
 	skipped        string
 }
 
@@ -44,7 +45,9 @@ func (s *systemdResult) markdown() string {
 		"| unit | median | min – max |\n|---|---:|---:|\n" +
 		"| hardened (the default: DynamicUser, ProtectSystem=strict, seccomp...) | " + ms(s.hardened.median()) + " | " + span(s.hardened) + " |\n" +
 		"| `--harden off` | " + ms(s.bare.median()) + " | " + span(s.bare) + " |\n\n" +
-		"hardened / off: **" + ratio(s.hardened.median(), s.bare.median()) + "**\n"
+		"hardened / off: **" + ratio(s.hardened.median(), s.bare.median()) + "**\n\n" +
+		"The same svc unit started by `svc start` (a D-Bus job on the manager's private socket, waited for) instead of `systemctl start`: " +
+		ms(s.bus.median()) + ", **" + ratio(s.bus.median(), s.svc.median()) + "** of `systemctl start`.\n"
 }
 
 func span(s series) string {
@@ -103,8 +106,10 @@ func benchSystemd(t *testing.T, b bins, rounds int) *systemdResult {
     t0=$(date +%%s%%N); systemctl start $u; t1=$(date +%%s%%N)
     echo "$u $((t1 - t0))"; systemctl stop $u
   done
+  t0=$(date +%%s%%N); "$0" start --init systemd --name bsvc; t1=$(date +%%s%%N)
+  echo "bus $((t1 - t0))"; systemctl stop bsvc
 done`, rounds)
-		out, err := m.Run(ctx, "sh", "-c", script)
+		out, err := m.Run(ctx, "sh", "-c", script, b.svc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,6 +121,8 @@ done`, rounds)
 				r.svc.add(time.Duration(ns))
 			case "bsimple":
 				r.simple.add(time.Duration(ns))
+			case "bus":
+				r.bus.add(time.Duration(ns))
 			case "bhard":
 				r.hardened.add(time.Duration(ns))
 			case "boff":

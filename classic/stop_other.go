@@ -19,6 +19,12 @@ func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error)
 	return info, fmt.Errorf("stop %s: %w", path, errors.ErrUnsupported)
 }
 
+// Wait is unsupported here.
+func Wait(ctx context.Context, path string) (Info, error) {
+	info := Inspect(path)
+	return info, fmt.Errorf("wait %s: %w", path, errors.ErrUnsupported)
+}
+
 // Signal is unsupported here.
 func Signal(path string, sig os.Signal) (int, error) {
 	return 0, fmt.Errorf("signal %s: %w", path, errors.ErrUnsupported)

@@ -5,6 +5,7 @@ package classic
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -62,6 +63,23 @@ func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error)
 		return info, fmt.Errorf("stop %s: %w", info.Path, err)
 	}
 	return info, pidfile.RemoveStale(info.Path, info.PID)
+}
+
+// Wait blocks while path's daemon, proven as for Stop, runs, and returns
+// the look at its pidfile after (or at once, when none runs). It waits on
+// the process itself (a pidfd; kqueue on the BSDs), not on a timer, until
+// ctx ends. A supervisor that must learn when a classic daemon is gone
+// (OpenRC's supervise-daemon, through `status --wait`) uses it.
+func Wait(ctx context.Context, path string) (Info, error) {
+	info, proc, err := pidfile.Find(path, "")
+	if err != nil || proc == nil {
+		return info, err
+	}
+	defer proc.Close()
+	if _, err := proc.Wait(ctx, math.MaxInt64); err != nil {
+		return info, fmt.Errorf("wait %s: %w", info.Path, err)
+	}
+	return Inspect(path), nil
 }
 
 // findRunning is pidfile.Find for a verb that needs a running daemon:

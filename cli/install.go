@@ -56,7 +56,7 @@ func (e *envFlag) Set(v string) error {
 func (f *installFlags) register(fs *flag.FlagSet, name string) {
 	fs.StringVar(&f.initName, "init", "auto", "auto|systemd|sysv|openrc|launchd")
 	fs.BoolVar(&f.user, "user", false, "install for the per-user manager (systemd --user, LaunchAgents)")
-	fs.StringVar(&f.name, "name", name, "the service `NAME`")
+	fs.StringVar(&f.name, "name", name, "the service `NAME` (for launchd, a reverse-DNS label such as com.example.web)")
 	fs.StringVar(&f.root, "root", "", "write the files under `DIR` and run no commands (packaging)")
 	fs.StringVar(&f.unitDir, "unit-dir", "", "with --root and --init systemd: the unit goes in `DIR` (a package's /lib/systemd/system), not /etc/systemd/system")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the files and commands; change nothing")

@@ -142,8 +142,8 @@ func TestInstallCarriesOwnFlags(t *testing.T) {
 	const weird = `a b $x %h "q" 'sq'`
 	for _, c := range []struct{ init, want string }{
 		{"systemd", ` run --listen "a b $$x %%h \"q\" 'sq'"` + "\n"},
-		{"sysv", ` --chdir / --umask 077 --listen 'a b $x %h "q" '\''sq'\'''` + "\n"},
-		{"openrc", `svc_arg_3='a b $x %h "q" '\''sq'\'''` + "\n"},
+		{"sysv", ` --chdir / --umask 077 --no-new-privs --listen 'a b $x %h "q" '\''sq'\'''` + "\n"},
+		{"openrc", ` --chdir / --umask 077 --no-new-privs --listen 'a b $x %h "q" '\''sq'\'''` + "\n"},
 		{"launchd", "<string>--listen</string>\n\t\t\t<string>a b $x %h &#34;q&#34; &#39;sq&#39;</string>"},
 	} {
 		code, out, errOut := run(testProgram(), "install", "--dry-run", "--init", c.init, "--", "--listen", weird)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -16,7 +17,10 @@ func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr i
 	if !classicAsked(args) {
 		return p.initCommand(ctx, "status", args, stdout, stderr)
 	}
-	pidfile, code, ok := p.parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, nil)
+	var wait bool
+	pidfile, code, ok := p.parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&wait, "wait", false, "first wait, while the daemon runs, for its end (a supervisor's watch)")
+	})
 	if !ok {
 		if code == exitOK { // -h
 			return exitOK
@@ -24,6 +28,12 @@ func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr i
 		return lsbUnknown
 	}
 	info := classic.Inspect(pidfile)
+	if wait {
+		var err error
+		if info, err = classic.Wait(ctx, pidfile); err != nil && info.Err == nil {
+			info.State, info.Err = classic.Unknown, err
+		}
+	}
 	switch info.State {
 	case classic.Running:
 		fmt.Fprintf(stdout, "running (pid %d)\n", info.PID)

@@ -89,7 +89,7 @@ func sysvExec(t *testing.T, root string, s install.Spec) ([]string, map[string]s
 	}
 	argv, env := readDump(t, out)
 	t.Cleanup(func() { os.Remove("/run/" + s.Name) }) // the script's RuntimeDirectory= equivalent
-	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name), "--chdir", "/", "--umask", install.HardenedUmask}
+	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name), "--chdir", "/", "--umask", install.HardenedUmask, "--no-new-privs"}
 	if len(argv) < len(prefix) || !slices.Equal(argv[:len(prefix)], prefix) {
 		t.Fatalf("the script ran %q; want the prefix %q", argv, prefix)
 	}
@@ -101,18 +101,37 @@ func TestConformanceOpenRC(t *testing.T) {
 	installtest.Run(t, installtest.Harness{Target: install.OpenRC{}, Binary: testBinary(t), Exec: openrcExec})
 }
 
-// openrcExec sources the script with a real sh and runs its command the
-// way supervise-daemon.sh does: `eval ... $command -- $command_args`,
-// unquoted, after start_pre. (openrc_test.go runs the real openrc-run.)
+// openrcExec sources the script with a real sh and calls its start()
+// (OpenRC's ebegin, eend, checkpath and supervise-daemon stubbed), which runs
+// `BINARY start --classic --pidfile P [--log DEFAULT] --chdir D --umask M ARGS`.
+// (integration's TestInstallOpenRC runs the real openrc-run.)
 func openrcExec(t *testing.T, root string, s install.Spec) ([]string, map[string]string) {
+	if os.Getuid() != 0 {
+		t.Skip("the script's start needs root (the pidfile in /run)")
+	}
 	out := filepath.Join(t.TempDir(), "dump")
-	script := `. "$1"; if command -v start_pre >/dev/null; then start_pre; fi; eval exec $command $command_args`
+	stubs := t.TempDir()                                               // sh cannot name a function supervise-daemon
+	for _, helper := range []string{"supervise-daemon", "checkpath"} { // openrc-run's, not on PATH outside it
+		if err := os.WriteFile(filepath.Join(stubs, helper), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := `ebegin() { :; }; eend() { return "$1"; }; . "$1"; start`
 	cmd := exec.Command("sh", "-c", script, "sh", filepath.Join(root, "etc/init.d", s.Name))
-	cmd.Env = append(os.Environ(), dumpEnv+"="+out)
+	cmd.Env = append(os.Environ(), dumpEnv+"="+out, "PATH="+stubs+":"+os.Getenv("PATH"))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("openrc script: %v: %s", err, b)
 	}
-	return readDump(t, out)
+	argv, env := readDump(t, out)
+	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name)}
+	if s.LogFile == "" {
+		prefix = append(prefix, "--log", install.OpenRCLog(s.Name))
+	}
+	prefix = append(prefix, "--chdir", "/", "--umask", install.HardenedUmask, "--no-new-privs")
+	if len(argv) < len(prefix) || !slices.Equal(argv[:len(prefix)], prefix) {
+		t.Fatalf("the script ran %q; want the prefix %q", argv, prefix)
+	}
+	return append([]string{s.Binary, "run"}, argv[len(prefix):]...), env
 }
 
 func TestConformanceLaunchd(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 )
 
 // Run runs c's Before commands (their failures are ignored where MayFail),
-// then c.Argv with the given stdout and stderr, and returns its exit code.
+// then c.Argv with the given stdout and stderr (for a systemd unit, the
+// manager's D-Bus API instead when a bus is reachable), and returns its
+// exit code.
 // err is set only when a command could not be run at all, or a Before
 // command that may not fail did.
 func (c Control) Run(ctx context.Context, stdout, stderr io.Writer) (int, error) {
@@ -18,6 +20,11 @@ func (c Control) Run(ctx context.Context, stdout, stderr io.Writer) (int, error)
 		out, err := runCommand(ctx, b.Argv, nil)
 		if err != nil && !b.MayFail {
 			return 1, &CommandError{Command: b, Err: err, Output: trimOutput(out)}
+		}
+	}
+	if c.Unit != "" {
+		if code, ok := c.viaDBus(ctx, stdout, stderr); ok {
+			return code, nil
 		}
 	}
 	cmd := exec.CommandContext(ctx, resolve(c.Argv[0]), c.Argv[1:]...)

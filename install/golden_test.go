@@ -136,7 +136,7 @@ func goldenTarget(t *testing.T, dir string, target install.Target, spec install.
 // and compares it with the job it was rendered from.
 func TestGoldenPlistDecodes(t *testing.T) {
 	for sname, spec := range goldenSpecs {
-		want, err := install.LaunchdJob(spec)
+		want, err := goldenTargets["launchd"].(install.Launchd).Job(spec)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func (t Launchd) Plan(s Spec) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	job, err := LaunchdJob(s)
+	job, err := t.Job(s)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -60,6 +60,8 @@ func (t Launchd) Plan(s Spec) (Plan, error) {
 		Target: t.Name(),
 		Files:  []File{{Path: p, Mode: 0o644, Content: data}},
 		Commands: []Command{
+			// launchd opens the log but makes no directory.
+			t.logDir(s, path.Dir(job.StandardOutPath)),
 			// A disabled override makes bootstrap fail: clear it first.
 			run(launchd.Enable(d, s.Name)...),
 			// Reload a changed plist: launchd reads it only at bootstrap.
@@ -127,19 +129,52 @@ func launchdState(exit int, out []byte) State {
 	return State{Code: StatusUnknown, Word: "unknown", Detail: "no state in launchctl print output"}
 }
 
-// LaunchdJob builds the launchd job for s.
-func LaunchdJob(s Spec) (*launchd.Job, error) {
+// logPath is where launchd sends the job's stdout and stderr: the
+// spec's log file, or the platform's place for logs (Homebrew's
+// /usr/local/var/log for a daemon, ~/Library/Logs for an agent).
+// Without one, a job's errors go nowhere.
+func (t Launchd) logPath(s Spec) (string, error) {
+	switch {
+	case s.LogFile != "":
+		return s.LogFile, nil
+	case s.Scope != User:
+		return "/usr/local/var/log/" + s.Name + ".log", nil
+	}
+	p, err := t.plistPath(s) // checks the home directory
+	if err != nil {
+		return "", err
+	}
+	return path.Join(path.Dir(path.Dir(p)), "Logs", s.Name+".log"), nil
+}
+
+// logDir makes the log's directory: for a daemon, owned by its user; an
+// agent's is made by the user who installs it.
+func (t Launchd) logDir(s Spec, dir string) Command {
+	if s.Scope == User {
+		return run("mkdir", "-p", dir)
+	}
+	return logDirCommand(dir, s.owner())
+}
+
+// Job builds the launchd job for s.
+func (t Launchd) Job(s Spec) (*launchd.Job, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	log, err := t.logPath(s)
+	if err != nil {
+		return nil, err
+	}
 	job := &launchd.Job{
-		Label:            s.Name,
-		ProgramArguments: s.runArgv(),
-		UserName:         s.User,
-		GroupName:        s.Group,
-		WorkingDirectory: s.workingDir(),
-		RunAtLoad:        true,
-		ThrottleInterval: int((s.restartSec() + 999e6) / 1e9),
+		StandardOutPath:   log,
+		StandardErrorPath: log,
+		Label:             s.Name,
+		ProgramArguments:  s.runArgv(),
+		UserName:          s.User,
+		GroupName:         s.Group,
+		WorkingDirectory:  s.workingDir(),
+		RunAtLoad:         true,
+		ThrottleInterval:  int((s.restartSec() + 999e6) / 1e9),
 	}
 	if len(s.Environment) > 0 {
 		job.EnvironmentVariables = map[string]string{}

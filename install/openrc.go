@@ -2,16 +2,31 @@ package install
 
 import (
 	"fmt"
-	"strconv"
+	"path"
 	"strings"
 
 	"github.com/svcdev/svc/install/internal/shell"
 )
 
 // OpenRC installs an openrc-run script in /etc/init.d and adds it to the
-// default runlevel. The service runs in the foreground (`BINARY run`)
-// under supervise-daemon, which respawns it; with RestartNever,
-// start-stop-daemon backgrounds it and keeps the pidfile instead.
+// default runlevel. The script's start, stop, status and reload are the
+// binary's classic verbs (`BINARY start --classic --pidfile /run/NAME.pid`),
+// as the LSB script's are: OpenRC 0.45's supervise-daemon has no readiness
+// protocol, so under it `rc-service NAME start` said [ ok ] for a service
+// that could not even bind its port, and its stop after a crash needed
+// `zap`. Classic start returns once the service is ready, or fails with
+// the service's own error; stop of a dead service succeeds; status is
+// LSB's.
+//
+// Unless Spec.Restart is RestartNever, supervise-daemon then supervises a
+// watcher, not the service: a shell that makes sure the daemon runs
+// (`start --classic`, which says "already running" the first time) and
+// then waits for the daemon's end (`status --classic --wait`, which pins
+// the proven daemon with a pidfd). When the daemon dies the watcher
+// exits, and supervise-daemon respawns it after RestartSec, which starts
+// the daemon again, ready; respawn_max within respawn_period bounds it.
+// The watcher cannot see the daemon's exit status, so on-failure restarts
+// after any death that was not a stop, as always does.
 type OpenRC struct{}
 
 func (OpenRC) Name() string { return "openrc" }
@@ -64,12 +79,16 @@ func (t OpenRC) Control(s Spec, v Verb) (Control, error) {
 	return c, nil
 }
 
-// openrcState reads the exit code of openrc-run's status (openrc-run.sh
-// and supervise-daemon.sh in OpenRC 0.45).
+// openrcState reads the exit code of openrc-run's status: LSB's from the
+// script's status (svc status --classic), and openrc-run.sh's and
+// supervise-daemon.sh's (OpenRC 0.45) from scripts older svc versions
+// wrote.
 func openrcState(exit int, _ []byte) State {
 	switch exit {
 	case 0:
 		return State{Code: StatusRunning, Word: "running", Detail: "started"}
+	case 1: // the script's status is svc's: LSB
+		return State{Code: StatusDead, Word: "failed", Detail: "dead, pidfile exists"}
 	case 3:
 		return State{Code: StatusNotRunning, Word: "stopped"}
 	case 4:
@@ -88,18 +107,12 @@ func openrcState(exit int, _ []byte) State {
 
 // OpenRCScript renders the openrc-run script for s.
 //
-// openrc-run passes command, command_args and directory through eval
-// after an unquoted expansion, which splits fields and collapses blanks.
-// So the script stores each value in a variable of its own, quoted once,
-// and hands eval only references to them ("$svc_arg_1"), which survive
-// both passes byte for byte.
+// openrc-run sources the script, so every value is a variable assigned
+// once, quoted for sh, and used only as "$var": blanks, quotes and $
+// reach the service unchanged.
 func OpenRCScript(s Spec) ([]byte, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
-	}
-	if shell.Quote(s.Binary) != s.Binary {
-		// OpenRC keeps `command` for stop and compares it unquoted.
-		return nil, fmt.Errorf("install: %s: openrc: %w: binary %q: openrc-run splits the command path; want one without blanks, quotes or shell characters", s.Name, ErrInvalid, s.Binary)
 	}
 	needs, err := depNames(false, s.Requires)
 	if err != nil {
@@ -113,36 +126,39 @@ func OpenRCScript(s Spec) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("install: %s: openrc: %w", s.Name, err)
 	}
+	log := s.LogFile
+	if log == "" {
+		log = OpenRCLog(s.Name)
+	}
+	delay := int((s.restartSec() + 999e6) / 1e9)
 	d := openrcData{
-		Name:        s.Name,
-		Description: shell.Quote(s.description()),
-		Command:     s.Binary,
-		Dir:         shell.Quote(s.workingDir()),
-		PIDFile:     shell.Quote(PIDFile(s.Name)),
-		Supervised:  s.restart() != RestartNever,
-		RespawnMax:  0,
-		RespawnSec:  int((s.restartSec() + 999e6) / 1e9),
-		Need:        strings.Join(needs, " "),
-		After:       strings.Join(after, " "),
-		Use:         strings.Join(uses, " "),
+		Name:       s.Name,
+		Supervised: s.restart() != RestartNever,
+		RespawnSec: delay,
+		// supervise-daemon(8): max respawns within period must be
+		// possible at the delay, or it respawns without end.
+		RespawnMax:    openrcRespawnMax,
+		RespawnPeriod: max(10, 2*openrcRespawnMax*delay),
+		Description:   shell.Quote(s.description()),
+		Command:       shell.Quote(s.Binary),
+		PIDFile:       shell.Quote(PIDFile(s.Name)),
+		Log:           shell.Quote(log),
+		LogDir:        shell.Quote(path.Dir(log)),
+		Owner:         shell.Quote(s.owner()),
+		Need:          strings.Join(needs, " "),
+		After:         strings.Join(after, " "),
+		Use:           strings.Join(uses, " "),
 	}
-	if s.User != "" {
-		d.User = s.User
-		if s.Group != "" {
-			d.User += ":" + s.Group
-		}
+	a := []string{"--log", log}
+	if s.LogFile != "" {
+		a = nil // classicStartArgs passes it
 	}
-	var refs []string
-	for i, a := range s.runArgs() {
-		v := "svc_arg_" + strconv.Itoa(i+1)
-		d.Args = append(d.Args, v+"="+shell.Quote(a))
-		refs = append(refs, `"$`+v+`"`)
-	}
-	d.ArgRefs = shell.Quote(strings.Join(refs, " "))
+	d.StartArgs = shell.Join(append(a, classicStartArgs(s)...))
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
 	}
-	d.Hardened = s.harden() != HardenOff
+	// systemd's RuntimeDirectory= and LogsDirectory=, owned by the
+	// service's user.
 	owner := s.User
 	if s.Group != "" {
 		owner += ":" + s.Group
@@ -157,16 +173,23 @@ func OpenRCScript(s Spec) ([]byte, error) {
 	return renderOpenRC(d), nil
 }
 
+// OpenRCLog is where an OpenRC service's output goes when the spec names
+// no log file.
+func OpenRCLog(name string) string { return "/var/log/" + name + ".log" }
+
+// openrcRespawnMax is how many times supervise-daemon restarts the
+// watcher within the period before it gives up: systemd's default
+// StartLimitBurst.
+const openrcRespawnMax = 5
+
 type openrcData struct {
-	Name, Description, Command, Dir, PIDFile, User string
-	Supervised                                     bool
-	RespawnMax, RespawnSec                         int
-	Need, After, Use                               string
-	Args                                           []string
-	ArgRefs                                        string
-	Env                                            []string
-	Hardened                                       bool
-	Dirs                                           []string // checkpath arguments
+	Name, Description, Command, PIDFile   string
+	Log, LogDir, Owner, StartArgs         string
+	Supervised                            bool
+	RespawnSec, RespawnMax, RespawnPeriod int
+	Need, After, Use                      string
+	Env                                   []string
+	Dirs                                  []string // checkpath commands
 }
 
 // renderOpenRC writes the script; every value in d is already quoted for
@@ -176,65 +199,99 @@ func renderOpenRC(d openrcData) []byte {
 	var b strings.Builder
 	b.WriteString("#!/sbin/openrc-run\n")
 	b.WriteString("# shellcheck shell=sh disable=SC2034,SC2016 # openrc-run reads the variables; $ stays literal\n")
-	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n\n")
-	b.WriteString("name=" + d.Name + "\ndescription=" + d.Description + "\n")
+	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n")
+	b.WriteString("#\n# start, stop, status and reload are the binary's classic verbs: start\n")
+	b.WriteString("# returns once the service is ready, or fails with the service's own\n")
+	b.WriteString("# error; its output goes to the log file.\n")
 	if d.Supervised {
-		b.WriteString("supervisor=supervise-daemon\n")
-		b.WriteString("respawn_delay=" + strconv.Itoa(d.RespawnSec) + "\n")
-		b.WriteString("respawn_max=" + strconv.Itoa(d.RespawnMax) + "\n")
-	} else {
-		b.WriteString("command_background=yes\n")
+		b.WriteString("# supervise-daemon supervises a watcher that waits for the daemon's end\n")
+		b.WriteString("# (status --wait, on the process itself) and restarts the daemon when it\n")
+		b.WriteString("# dies (at most respawn_max times within respawn_period seconds).\n")
 	}
-	b.WriteString("pidfile=" + d.PIDFile + "\ncommand=" + d.Command + "\n")
-	if d.User != "" {
-		b.WriteString("command_user=" + d.User + "\n")
+	b.WriteString("\nname=" + d.Name + "\ndescription=" + d.Description + "\n")
+	b.WriteString("svc_bin=" + d.Command + "\npidfile=" + d.PIDFile + "\n")
+	b.WriteString("svc_log=" + d.Log + "\nsvc_log_dir=" + d.LogDir + "\nsvc_owner=" + d.Owner + "\n")
+	if d.Supervised {
+		fmt.Fprintf(&b, "respawn_delay=%d\nrespawn_max=%d\nrespawn_period=%d\n", d.RespawnSec, d.RespawnMax, d.RespawnPeriod)
 	}
-	if d.Hardened {
-		b.WriteString(openrcHardening(d.Supervised))
-	}
-	b.WriteString("\n# openrc-run evals command_args and directory: they name variables that\n")
-	b.WriteString("# hold the values, so blanks, quotes and $ reach the service unchanged.\n")
-	for _, a := range d.Args {
-		b.WriteString(a + "\n")
-	}
-	b.WriteString("command_args=" + d.ArgRefs + "\nsvc_dir=" + d.Dir + "\n")
-	b.WriteString("directory='\"$svc_dir\"'\n\nextra_started_commands=\"reload\"\n\ndepend() {\n")
+	b.WriteString("\nextra_started_commands=\"reload\"\n\ndepend() {\n")
 	for _, dep := range [...]struct{ word, names string }{{"need", d.Need}, {"after", d.After}, {"use", d.Use}} {
 		if dep.names != "" {
 			b.WriteString("\t" + dep.word + " " + dep.names + "\n")
 		}
 	}
-	b.WriteString("\t:\n}\n")
-	b.WriteString("\nstart_pre() {\n")
+	b.WriteString("\t:\n}\n\nstart() {\n")
+	for _, dir := range d.Dirs {
+		b.WriteString("\t" + dir + " || return 1\n")
+	}
+	b.WriteString(logDirLine)
+	b.WriteString("\tebegin \"Starting ${name}\"\n")
 	for _, e := range d.Env {
 		b.WriteString("\texport " + e + "\n")
 	}
-	for _, dir := range d.Dirs { // systemd's RuntimeDirectory= and LogsDirectory=
-		b.WriteString("\t" + dir + " || return\n")
+	b.WriteString("\tset -- " + d.StartArgs + "\n")
+	b.WriteString("\t\"$svc_bin\" start --classic --pidfile \"$pidfile\" \"$@\"\n")
+	b.WriteString("\teend $? \"Failed to start ${name} (log: ${svc_log})\" || return 1\n")
+	if d.Supervised {
+		b.WriteString(openrcWatch)
 	}
 	b.WriteString("}\n")
-	b.WriteString("\nreload() {\n\tebegin \"Reloading ${name}\"\n")
 	if d.Supervised {
-		b.WriteString("\tsupervise-daemon \"${RC_SVCNAME}\" --signal HUP\n")
+		b.WriteString(openrcStopSupervised)
 	} else {
-		b.WriteString("\t# --stop with --signal only signals (dpkg's start-stop-daemon, which\n")
-		b.WriteString("\t# Debian's OpenRC uses, insists on --stop).\n")
-		b.WriteString("\tstart-stop-daemon --stop --signal HUP --pidfile \"${pidfile}\"\n")
+		b.WriteString(openrcStop)
 	}
-	b.WriteString("\teend $?\n}\n")
+	b.WriteString(openrcBody)
 	return []byte(b.String())
 }
 
-// openrcHardening is the confinement OpenRC 0.45 as Debian ships it can
-// carry: a umask, and no_new_privs under supervise-daemon. Not
-// capabilities= (Debian builds OpenRC without libcap: "Capabilities
-// support not enabled") nor no_new_privs= (0.45's supervise-daemon.sh
-// passes --no_new_privs, which supervise-daemon refuses), and not
-// no_new_privs for start-stop-daemon, which is dpkg's on Debian.
-func openrcHardening(supervised bool) string {
-	s := "umask=" + HardenedUmask + "\n"
-	if supervised {
-		s += "supervise_daemon_args=--no-new-privs\n"
-	}
-	return s
+// logDirLine makes the log file's directory when it is missing, owned
+// by the service's user; one that exists is left as it is (it may be
+// /var/log).
+const logDirLine = "\t[ -d \"$svc_log_dir\" ] || { mkdir -p \"$svc_log_dir\" && chmod 0755 \"$svc_log_dir\" && chown \"$svc_owner\" \"$svc_log_dir\"; } || return 1\n"
+
+// openrcWatch starts the watcher under supervise-daemon (see OpenRC). Its
+// output (a failed restart's error) goes to the log.
+const openrcWatch = `	# The watcher: the daemon running, then status --wait, which returns
+	# only once the daemon is gone.
+	supervise-daemon "$RC_SVCNAME" --start --respawn-delay "$respawn_delay" \
+		--respawn-max "$respawn_max" --respawn-period "$respawn_period" \
+		--stdout "$svc_log" --stderr "$svc_log" /bin/sh -- -c '
+		"$0" start --classic --pidfile "$@" >/dev/null || exit
+		exec "$0" status --classic --pidfile "$1" --wait >/dev/null' "$svc_bin" "$pidfile" "$@"
+`
+
+// openrcStop: stop of a dead or stopped service succeeds, so stop and
+// restart after a crash need no `zap`.
+const openrcStop = `
+stop() {
+	ebegin "Stopping ${name}"
+	"$svc_bin" stop --classic --pidfile "$pidfile"
+	eend $? "Failed to stop ${name}"
 }
+`
+
+// openrcStopSupervised stops the watcher first, so nothing restarts the
+// daemon that stop stops; a supervisor that gave up is no error.
+const openrcStopSupervised = `
+stop() {
+	ebegin "Stopping ${name}"
+	supervise-daemon "$RC_SVCNAME" --stop >/dev/null 2>&1
+	"$svc_bin" stop --classic --pidfile "$pidfile"
+	eend $? "Failed to stop ${name}"
+}
+`
+
+// openrcBody: status returns svc's LSB code (0 running, 1 dead with a
+// pidfile, 3 stopped, 4 unknown).
+const openrcBody = `
+status() {
+	"$svc_bin" status --classic --pidfile "$pidfile"
+}
+
+reload() {
+	ebegin "Reloading ${name}"
+	"$svc_bin" reload --classic --pidfile "$pidfile"
+	eend $? "Failed to reload ${name}"
+}
+`

@@ -100,3 +100,10 @@ func run(argv ...string) Command { return Command{Argv: argv} }
 func runIfChanged(argv ...string) Command { return Command{Argv: argv, IfChanged: true} }
 
 func runMayFail(argv ...string) Command { return Command{Argv: argv, MayFail: true} }
+
+// logDirCommand makes dir, a log file's directory, owned by owner when
+// it is missing; one that exists is left as it is (it may be /var/log).
+// The scripts' start does the same in their own words.
+func logDirCommand(dir, owner string) Command {
+	return run("sh", "-c", `[ -d "$1" ] || { mkdir -p "$1" && chmod 0755 "$1" && chown "$2" "$1"; }`, "sh", dir, owner)
+}

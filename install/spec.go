@@ -164,6 +164,19 @@ func (s Spec) description() string {
 	return s.Description
 }
 
+// owner is the service's user and group as chown(1) takes them: root
+// unless a user is named.
+func (s Spec) owner() string {
+	u := s.User
+	if u == "" {
+		u = "root"
+	}
+	if s.Group != "" {
+		u += ":" + s.Group
+	}
+	return u
+}
+
 // runArgv is the foreground command line: BINARY run [--log FILE] ARGS.
 func (s Spec) runArgv() []string {
 	argv := []string{s.Binary, "run"}

@@ -55,7 +55,7 @@ func TestSystemdStates(t *testing.T) {
 
 func TestOpenRCStates(t *testing.T) {
 	st := status(t, install.OpenRC{})
-	for exit, want := range map[int]string{0: "running", 3: "stopped", 4: "stopping", 8: "starting", 16: "stopped", 32: "failed", 64: "failed", 1: "unknown"} {
+	for exit, want := range map[int]string{0: "running", 3: "stopped", 4: "stopping", 8: "starting", 16: "stopped", 32: "failed", 64: "failed", 1: "failed", 2: "unknown"} {
 		if got := st(exit, nil); got.Word != want {
 			t.Errorf("rc-service status exit %d -> %+v, want %s", exit, got, want)
 		}

@@ -131,13 +131,14 @@ func (t Systemd) Control(s Spec, v Verb) (Control, error) {
 		return Control{}, err
 	}
 	unitName := s.Name + ".service"
+	c := Control{Unit: unitName, User: s.Scope == User, Verb: v}
 	if v == Status {
-		return Control{
-			Argv:  systemctl(s, "show", "--property=LoadState,ActiveState,SubState,Result,MainPID", unitName),
-			State: systemdState,
-		}, nil
+		c.Argv = systemctl(s, "show", "--property=LoadState,ActiveState,SubState,Result,MainPID", unitName)
+		c.State = systemdState
+		return c, nil
 	}
-	return Control{Argv: systemctl(s, string(v), unitName)}, nil
+	c.Argv = systemctl(s, string(v), unitName)
+	return c, nil
 }
 
 // systemdState maps a unit's ActiveState (systemd's unit_active_state) to

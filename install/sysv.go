@@ -2,6 +2,7 @@ package install
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/svcdev/svc/install/internal/shell"
@@ -173,7 +174,11 @@ func SysVScript(s Spec) ([]byte, error) {
 		Stop:        strings.Join(stopLevels, " "),
 		Daemon:      shell.Quote(s.Binary),
 		PIDFile:     shell.Quote(PIDFile(s.Name)),
+		PIDFilePath: PIDFile(s.Name),
 		StartArgs:   shell.Join(classicStartArgs(s)),
+	}
+	if s.LogFile != "" {
+		d.LogDir, d.Owner = shell.Quote(path.Dir(s.LogFile)), shell.Quote(s.owner())
 	}
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
@@ -196,7 +201,9 @@ func classicStartArgs(s Spec) []string {
 	}
 	a = append(a, "--chdir", s.workingDir())
 	if s.harden() != HardenOff {
-		a = append(a, "--umask", HardenedUmask) // dropping to --user also sets no_new_privs
+		// NoNewPrivileges= and UMask= of the hardened unit; dropping to
+		// --user sets no_new_privs anyway, and empties the capabilities.
+		a = append(a, "--umask", HardenedUmask, "--no-new-privs")
 	}
 	if s.LogFile != "" {
 		a = append(a, "--log", s.LogFile)
@@ -214,6 +221,12 @@ func renderSysV(d sysvData) []byte {
 	b.WriteString("#!/bin/sh\n# shellcheck disable=SC2016 # single quotes keep $ literal on purpose\n")
 	b.WriteString("# " + d.Name + ": " + d.Description + "\n")
 	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n")
+	// The chkconfig-style header (Red Hat's chkconfig and
+	// systemd-sysv-generator read it; insserv skips it): with it the
+	// generated unit is Type=forking with PIDFile=, so systemd tracks the
+	// daemon and a crash fails the unit, instead of RemainAfterExit=yes
+	// calling a dead daemon active. The path is a safe word: CheckName.
+	b.WriteString("# pidfile: " + d.PIDFilePath + "\n")
 	b.WriteString("### BEGIN INIT INFO\n")
 	b.WriteString("# Provides:          " + d.Name + "\n")
 	b.WriteString("# Required-Start:    " + d.Required + "\n")
@@ -228,10 +241,14 @@ func renderSysV(d sysvData) []byte {
 	b.WriteString(sysvBody1)
 	b.WriteString("DAEMON=" + d.Daemon + "\nPIDFILE=" + d.PIDFile + "\n")
 	b.WriteString(sysvBody2)
-	b.WriteString("do_start() {\n\t")
+	b.WriteString("do_start() {\n")
 	for _, dir := range d.Dirs { // RuntimeDirectory= and LogsDirectory=
-		b.WriteString("install -d -m 0750 " + dir + " || return\n\t")
+		b.WriteString("\tinstall -d -m 0750 " + dir + " || return\n")
 	}
+	if d.LogDir != "" {
+		b.WriteString("\tsvc_log_dir=" + d.LogDir + " svc_owner=" + d.Owner + "\n" + logDirLine)
+	}
+	b.WriteString("\t")
 	for _, e := range d.Env {
 		b.WriteString(e + " ")
 	}
@@ -242,7 +259,8 @@ func renderSysV(d sysvData) []byte {
 
 type sysvData struct {
 	Name, Description, Required, Should, Start, Stop string
-	Daemon, PIDFile, StartArgs                       string
+	Daemon, PIDFile, PIDFilePath, StartArgs          string
+	LogDir, Owner                                    string // with a log file
 	Env                                              []string
 	Dirs                                             []string // install -d arguments
 }

@@ -47,10 +47,18 @@ func ParseVerb(s string) (Verb, error) {
 // commands (launchd must load a job before it can start it). For Status,
 // State reads the command's exit code and standard output; for the other
 // verbs the exit code is the answer.
+//
+// A systemd Control also names its Unit: Run then goes through the
+// manager's D-Bus API, waiting for the job and explaining a failure, and
+// runs Argv (systemctl) only when no bus can be reached.
 type Control struct {
 	Before []Command
 	Argv   []string
 	State  func(exit int, stdout []byte) State // set for Status only
+
+	Unit string // systemd only: the unit, for D-Bus
+	User bool   // the user manager's unit
+	Verb Verb
 }
 
 // State is an installed service's status as the init system reports it.

@@ -161,7 +161,7 @@ func TestEchodSysV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{echodPath, "start", "--classic", "--pidfile", "/run/" + name + ".pid", "--chdir", "/", "--addr", addr}
+		want := []string{echodPath, "start", "--classic", "--pidfile", "/run/" + name + ".pid", "--chdir", "/", "--umask", "077", "--no-new-privs", "--addr", addr}
 		if got := m.cmdline(pid); !slices.Equal(got, want) {
 			t.Errorf("the daemon's cmdline = %q, want %q", got, want)
 		}
@@ -216,8 +216,11 @@ func TestEchodOpenRC(t *testing.T) {
 	}
 	ns.prog(0, echodBin, "start", "--name", name)
 	waitFor(t, "echoing", func() (bool, string) { return echoes(addr) })
-	pid := ns.servicePID(t, name, "on-failure")
-	want := strings.Join([]string{echodBin, "run", "--addr", addr}, "\x00") + "\x00"
+	pid := ns.servicePID(t, name)
+	// The script starts it classically (rc-service start returns once
+	// it is ready): the daemon's argv is that start's.
+	want := strings.Join([]string{echodBin, "start", "--classic", "--pidfile", "/run/" + name + ".pid",
+		"--log", "/var/log/" + name + ".log", "--chdir", "/", "--umask", "077", "--no-new-privs", "--addr", addr}, "\x00") + "\x00"
 	if got := ns.run("cat", fmt.Sprintf("/proc/%d/cmdline", pid)); got != want {
 		t.Errorf("the service's argv = %q, want %q", got, want)
 	}

@@ -24,6 +24,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -52,6 +53,7 @@ type machine struct {
 // inside the instance.
 func bootWithSvc(t *testing.T, opts ...systemdtest.Option) *machine {
 	t.Helper()
+	opts = append(opts, hideHostServices(t))
 	m := &machine{Machine: systemdtest.Boot(t, opts...), t: t}
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("no curl on the host (the instance uses the host's /usr): apt-get install curl, or run .ci/deps")
@@ -64,6 +66,37 @@ func bootWithSvc(t *testing.T, opts ...systemdtest.Option) *machine {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// testServices are the service names the tests install inside an
+// instance: "svc" on purpose (the default), so a host that installed svc
+// (its .deb, or by hand) has units, scripts and links of the same names.
+var testServices = []string{"svc", "svcv"}
+
+// hideHostServices hides, inside the instance, whatever the host has
+// installed under the names of testServices: otherwise
+// `uninstall leaves nothing` sees the host's svc.service and fails.
+func hideHostServices(t *testing.T) systemdtest.Option {
+	t.Helper()
+	var paths []string
+	for _, n := range testServices {
+		for _, p := range []string{
+			"/etc/systemd/system/" + n + ".service", "/usr/lib/systemd/system/" + n + ".service",
+			"/lib/systemd/system/" + n + ".service", "/etc/systemd/user/" + n + ".service",
+			"/usr/lib/systemd/user/" + n + ".service", "/usr/lib/systemd/system-preset/90-" + n + ".preset",
+			"/etc/init.d/" + n,
+		} {
+			if _, err := os.Lstat(p); err == nil {
+				paths = append(paths, p)
+			}
+		}
+		rc, _ := filepath.Glob("/etc/rc[0-6S].d/[SK][0-9][0-9]" + n)
+		paths = append(paths, rc...)
+	}
+	if len(paths) > 0 {
+		t.Logf("hiding the host's %q inside the instance", paths)
+	}
+	return systemdtest.Hide(paths...)
 }
 
 // with returns m bound to t (a subtest), so its helpers fail t.

@@ -5,6 +5,7 @@ package integration
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -136,7 +137,7 @@ func TestInstallSystemd(t *testing.T) {
 		t.Errorf("environ lacks %q: %q", instEnv, env)
 	}
 
-	t.Run("control through systemctl", func(t *testing.T) {
+	t.Run("control through D-Bus", func(t *testing.T) {
 		if out := m.expect(0, nil, svcPath, "status"); !strings.Contains(out, "running") {
 			t.Errorf("svc status: %s", out)
 		}
@@ -193,6 +194,42 @@ func TestInstallSystemd(t *testing.T) {
 	})
 }
 
+// TestSystemdControlExplains: `svc start` goes through the manager's D-Bus
+// API, waits for the job, and when it fails says why: the job's result,
+// the unit's Result= and the service's own error from its journal (here,
+// a port another unit holds). status maps failed to LSB 1; a unit that
+// does not exist is LSB 5, not installed.
+func TestSystemdControlExplains(t *testing.T) {
+	t.Parallel()
+	const name, addr = "svc-test-busy", "127.0.0.1:8184"
+	m := bootWithSvc(t)
+	m.run("systemd-run", "--unit=svc-test-holder", "--service-type=notify", svcPath, "run", "--listen", addr)
+	m.run(svcPath, "install", "--name", name, "--restart", "no", "--", "--listen", addr)
+
+	code, out := m.code(nil, svcPath, "start", "--name", name)
+	for _, want := range []string{"job failed", "unit failed", "result exit-code", "address already in use"} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("svc start of a service whose port is taken: exit %d, want 1 and %q in:\n%s", code, want, out)
+		}
+	}
+	if out := m.expect(1, nil, svcPath, "status", "--name", name); !strings.Contains(out, "failed") {
+		t.Errorf("svc status after the failed start: %s", out)
+	}
+
+	m.run("systemctl", "stop", "svc-test-holder")
+	m.expect(0, nil, svcPath, "start", "--name", name)
+	if p := m.props(name+".service", "ActiveState", "SubState"); p["ActiveState"] != "active" || p["SubState"] != "running" {
+		t.Errorf("after svc start returned: %s, want active (running): start waits for the job", describe(p))
+	}
+	m.state(addr)
+	m.expect(0, nil, svcPath, "stop", "--name", name)
+	m.expect(3, nil, svcPath, "status", "--name", name)
+	// systemctl would say "Failed to start ...": the answer came over D-Bus.
+	if out := m.expect(5, nil, svcPath, "start", "--init", "systemd", "--name", "svc-test-nosuch"); !strings.HasPrefix(out, "start svc-test-nosuch.service: ") {
+		t.Errorf("svc start of a unit that does not exist: %q", out)
+	}
+}
+
 // TestInstallSysVOnSystemd installs the LSB script on a systemd host and
 // drives it three ways: the script redirected to systemctl, the pure SysV
 // path (redirect skipped), and the unit systemd-sysv-generator made.
@@ -201,9 +238,9 @@ func TestInstallSysVOnSystemd(t *testing.T) {
 	const name, addr = "svcv", "127.0.0.1:8182"
 	script := "/etc/init.d/" + name
 	m := bootWithSvc(t)
-	m.run("mkdir", "-p", instWeirdDir)
 	before := m.etcTree()
-	m.run(svcPath, "install", "--init", "sysv", "--name", name, "--env", instEnv, "--", "--listen", addr, "--log", instWeird)
+	// --log names a directory that does not exist: the script's start makes it.
+	m.run(svcPath, "install", "--init", "sysv", "--name", name, "--env", instEnv, "--log", instWeird, "--", "--listen", addr)
 	if got := m.run("stat", "-c", "%a", script); got != "755" {
 		t.Errorf("%s mode %s", script, got)
 	}
@@ -214,6 +251,7 @@ func TestInstallSysVOnSystemd(t *testing.T) {
 
 	t.Run("redirected to systemctl", func(t *testing.T) {
 		m.expect(0, nil, script, "start")
+		m.run("test", "-d", path.Dir(instWeird))
 		if got := m.show(name+".service", "ActiveState"); got != "active" {
 			t.Errorf("after %s start: ActiveState %q", script, got)
 		}
@@ -274,6 +312,36 @@ func TestInstallSysVOnSystemd(t *testing.T) {
 		m.expect(3, nil, svcPath, "status", "--name", name)
 	})
 
+	// The script's "# pidfile:" header makes the generator's unit track
+	// the daemon: without it the unit is RemainAfterExit=yes, calls a
+	// killed daemon active, and `start` does nothing.
+	t.Run("generator unit tracks the daemon", func(t *testing.T) {
+		p := m.props(name+".service", "Type", "PIDFile", "RemainAfterExit")
+		if p["Type"] != "forking" || p["PIDFile"] != "/run/"+name+".pid" || p["RemainAfterExit"] != "no" {
+			t.Fatalf("generator unit: %s; want Type=forking PIDFile=/run/%s.pid RemainAfterExit=no", describe(p), name)
+		}
+		m.expect(0, nil, script, "start")
+		pid := m.mainPID(name + ".service")
+		if st := m.state(addr); st.PID != pid {
+			t.Fatalf("MainPID %d, but pid %d serves", pid, st.PID)
+		}
+		m.run("kill", "-KILL", fmt.Sprint(pid))
+		m.waitFor("the unit failed", 30*time.Second, func() (bool, string) {
+			p := m.props(name+".service", "ActiveState", "Result")
+			return p["ActiveState"] == "failed", describe(p)
+		})
+		// LSB: 1 (dead, pidfile left) or 3 (systemd removed the pidfile).
+		if code, out := m.code(skip, script, "status"); code != 1 && code != 3 {
+			t.Errorf("status of the killed daemon: exit %d, want 1 or 3\n%s", code, out)
+		}
+		m.expect(0, nil, script, "start")
+		if st := m.state(addr); st.PID == pid || st.PID != m.mainPID(name+".service") {
+			t.Errorf("after start: pid %d serves, MainPID %d, killed %d", st.PID, m.mainPID(name+".service"), pid)
+		}
+		m.expect(0, nil, script, "stop")
+		m.expect(3, nil, svcPath, "status", "--name", name)
+	})
+
 	t.Run("uninstall leaves nothing", func(t *testing.T) {
 		m.expect(0, skip, script, "start")
 		m.run(svcPath, "uninstall", "--name", name)
@@ -326,4 +394,8 @@ func TestInstallSystemdUser(t *testing.T) {
 		}
 	}
 	m.expect(4, env, svcPath, "status", "--user")
+	// Through the user manager's private socket, not systemctl --user.
+	if out := m.expect(5, env, svcPath, "start", "--user", "--init", "systemd", "--name", "svc-test-nosuch"); !strings.HasPrefix(out, "start svc-test-nosuch.service: ") {
+		t.Errorf("svc start --user of a unit that does not exist: %q", out)
+	}
 }

@@ -79,7 +79,7 @@ func testDebSystemd(t *testing.T, m *machine, deb string) {
 // bootWithDeb boots an instance that sees dir, where the deb is.
 func bootWithDeb(t *testing.T, dir string) *machine {
 	t.Helper()
-	m := &machine{Machine: systemdtest.Boot(t, systemdtest.BindReadOnly(dir)), t: t}
+	m := &machine{Machine: systemdtest.Boot(t, systemdtest.BindReadOnly(dir), hideHostServices(t)), t: t}
 	// Container images ship a policy-rc.d that forbids every start (exit
 	// 101), and deb-systemd-invoke and invoke-rc.d rightly obey it. A
 	// booted machine has none; the instance's copy goes (its root is an

@@ -91,8 +91,10 @@ func placeBinary(ctx context.Context, o Options, bin, version string) error {
 		return os.WriteFile(bin, data, 0o755)
 	}
 	// -trimpath and a fixed version keep the build reproducible; -s -w
-	// strip it, as Debian ships binaries (debug symbols go in -dbgsym).
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-trimpath",
+	// strip it, as Debian ships binaries (debug symbols go in -dbgsym);
+	// PIE, as both distributions' hardening wants (lintian
+	// hardening-no-pie).
+	cmd := exec.CommandContext(ctx, goTool(), "build", "-trimpath", "-buildmode=pie",
 		"-ldflags", "-s -w -X "+versionVar+"="+version, "-o", bin, "./cmd/svc")
 	cmd.Dir = o.Dir
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+runtime.GOARCH)

@@ -176,7 +176,7 @@ func TestMakeDeb(t *testing.T) {
 	lintian(t, b.deb)
 }
 
-// lintian fails the test on any error tag and logs the rest.
+// lintian fails the test on any error or warning tag and logs the rest.
 func lintian(t *testing.T, deb string) {
 	t.Helper()
 	l, err := exec.LookPath("lintian")
@@ -188,13 +188,13 @@ func lintian(t *testing.T, deb string) {
 	out, err := cmd.CombinedOutput()
 	var errs []string
 	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "E: ") {
+		if strings.HasPrefix(line, "E: ") || strings.HasPrefix(line, "W: ") {
 			errs = append(errs, line)
 		}
 	}
 	t.Logf("lintian %s:\n%s", filepath.Base(deb), out)
 	if len(errs) > 0 || err != nil {
-		t.Errorf("lintian: %v, errors:\n%s", err, strings.Join(errs, "\n"))
+		t.Errorf("lintian: %v, errors and warnings:\n%s", err, strings.Join(errs, "\n"))
 	}
 	// The packaged unit is svc install's, hardened by default.
 	if strings.Contains(string(out), "systemd-service-file-missing-hardening-features") {
@@ -211,11 +211,17 @@ func TestMakeRPM(t *testing.T) {
 	list := strings.Split(strings.TrimSpace(run(t, "rpm", "-qpl", b.rpm)), "\n")
 	for _, want := range []string{
 		"/usr/bin/svc", "/usr/lib/systemd/system/svc.service", "/usr/lib/systemd/system-preset/90-svc.preset",
-		"/usr/share/man/man1/svc.1.gz", "/usr/share/doc/svc/copyright",
+		"/usr/share/man/man1/svc.1.gz", "/usr/share/licenses/svc/copyright",
 	} {
 		if !slices.Contains(list, want) {
 			t.Errorf("rpm lacks %s: %v", want, list)
 		}
+	}
+	if docs := run(t, "rpm", "-qpd", b.rpm); strings.TrimSpace(docs) != "/usr/share/man/man1/svc.1.gz" {
+		t.Errorf("rpm %%doc files = %q, want the man page", docs)
+	}
+	if lic := run(t, "rpm", "-qp", "--licensefiles", b.rpm); strings.TrimSpace(lic) != "/usr/share/licenses/svc/copyright" {
+		t.Errorf("rpm %%license files = %q, want the copyright", lic)
 	}
 	for _, f := range list {
 		if strings.HasPrefix(f, "/etc/init.d") || strings.HasPrefix(f, "/lib/") {
@@ -243,6 +249,47 @@ func TestMakeRPM(t *testing.T) {
 	}
 	if cfg := run(t, "rpm", "-qpc", b.rpm); strings.TrimSpace(cfg) != "" {
 		t.Errorf("rpm config files = %q, want none", cfg)
+	}
+	if sum := run(t, "rpm", "-qp", "--qf", "%{SUMMARY}", b.rpm); sum == "" || strings.ToUpper(sum[:1]) != sum[:1] {
+		t.Errorf("rpm summary %q: want it capitalised", sum)
+	}
+	rpmlint(t, b.rpm)
+}
+
+// rpmlint fails the test on any error but no-signature (the packages are
+// signed at release, not here), and logs the rest.
+//
+// rpmlint unpacks the payload with `rpm2cpio | cpio -id`, and cpio
+// writes absolute member names where they say: as root, into the host's
+// /usr (nfpm before 2.48 wrote them so). So the payload is checked for
+// relative names first, and rpmlint never runs on an rpm that has one.
+func rpmlint(t *testing.T, rpm string) {
+	t.Helper()
+	need(t, "rpm2cpio")
+	need(t, "cpio")
+	names := run(t, "sh", "-c", `rpm2cpio "$1" | cpio -t --quiet`, "sh", rpm)
+	for _, n := range strings.Split(strings.TrimSpace(names), "\n") {
+		if !strings.HasPrefix(n, "./") {
+			t.Fatalf("rpm payload member %q is not relative: cpio would write it outside any directory", n)
+		}
+	}
+	l, err := exec.LookPath("rpmlint")
+	if err != nil {
+		t.Log("rpmlint not installed (apt-get install rpmlint); the rpm was not linted")
+		return
+	}
+	cmd := exec.Command(l, rpm)
+	cmd.Dir = t.TempDir()
+	out, _ := cmd.CombinedOutput() // exits non-zero on no-signature alone
+	t.Logf("rpmlint %s:\n%s", filepath.Base(rpm), out)
+	var errs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, ": E: ") && !strings.Contains(line, ": E: no-signature") {
+			errs = append(errs, line)
+		}
+	}
+	if len(errs) > 0 {
+		t.Errorf("rpmlint errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
 

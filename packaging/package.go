@@ -50,7 +50,18 @@ type File struct {
 	Dst      string      // absolute path on the target
 	Mode     fs.FileMode // permission bits
 	Conffile bool        // deb conffile, rpm %config(noreplace)
+	RPMFlag  RPMFlag     // rpm %doc or %license; the deb has no such flag
 }
+
+// RPMFlag marks an rpm file as documentation: rpm -qd lists it, and
+// --excludedocs (install_weak_deps-less containers) leaves %doc out.
+type RPMFlag string
+
+// RPM file flags.
+const (
+	RPMDoc     RPMFlag = files.TypeRPMDoc
+	RPMLicense RPMFlag = files.TypeRPMLicense
+)
 
 // Debian 12 (bookworm) still ships units below /lib; rpm distributions use
 // %{_unitdir}. The deb is the reference layout (the installer's --root).
@@ -178,11 +189,19 @@ func (p Package) contents(format Format) (files.Contents, error) {
 			if rest, ok := strings.CutPrefix(dst, debUnitDir); ok {
 				dst = rpmUnitDir + rest
 			}
+			// %license files live apart from %doc (Fedora's
+			// %{_licensedir}), so --excludedocs keeps them.
+			if rest, ok := strings.CutPrefix(dst, "/usr/share/doc/"); ok && f.RPMFlag == RPMLicense {
+				dst = "/usr/share/licenses/" + rest
+			}
 		}
 		c := &files.Content{
 			Source:      f.Src,
 			Destination: dst,
 			FileInfo:    &files.ContentFileInfo{Mode: f.Mode, MTime: p.MTime},
+		}
+		if format == RPM && f.RPMFlag != "" {
+			c.Type = string(f.RPMFlag)
 		}
 		if f.Conffile {
 			c.Type = files.TypeConfigNoReplace

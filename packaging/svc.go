@@ -15,7 +15,7 @@ const (
 	maintainer = "svc maintainers <maintainers@svcdev.invalid>"
 	homepage   = "https://github.com/svcdev/svc"
 	license    = "MIT" // the copyright file has the text (DEP-5 calls it Expat)
-	summary    = "run one service binary correctly under every Unix init"
+	summary    = "Run one service binary correctly under every Unix init"
 )
 
 const description = `svc makes one service binary behave correctly under every way a Unix
@@ -135,8 +135,8 @@ func docFiles(ctx context.Context, bin string, v Version, work string) ([]File, 
 		return nil, err
 	}
 	return []File{
-		{Src: man, Dst: "/usr/share/man/man1/" + Name + ".1.gz", Mode: 0o644},
-		{Src: cp, Dst: "/usr/share/doc/" + Name + "/copyright", Mode: 0o644},
+		{Src: man, Dst: "/usr/share/man/man1/" + Name + ".1.gz", Mode: 0o644, RPMFlag: RPMDoc},
+		{Src: cp, Dst: "/usr/share/doc/" + Name + "/copyright", Mode: 0o644, RPMFlag: RPMLicense},
 		{Src: overrides, Dst: "/usr/share/lintian/overrides/" + Name, Mode: 0o644, Only: Deb},
 		{Src: preset, Dst: "/usr/lib/systemd/system-preset/90-" + Name + ".preset", Mode: 0o644, Only: RPM},
 	}, nil

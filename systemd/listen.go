@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/coreos/go-systemd/v22/activation"
 )
 
 // ListenFDsStart is SD_LISTEN_FDS_START: the first fd socket activation
@@ -85,16 +87,28 @@ func (e ListenEnv) name(i int) string {
 }
 
 // ListenFilesFromEnv returns the files socket activation passed to this
-// process, or none. Unlike go-systemd's activation.Files(true) it leaves the
-// environment alone (LISTEN_PID keeps children from claiming the fds, which
-// are close-on-exec anyway), so mode detection that runs later still sees
-// LISTEN_PID.
+// process, or none. go-systemd's activation.Files takes them (close-on-exec,
+// names; "LISTEN_FD_<n>" where the manager gave none), with unsetEnv
+// false: LISTEN_PID keeps children from claiming the fds, which are
+// close-on-exec anyway, and mode detection that runs later still sees it.
+// Files takes the variables on trust, so ParseListenEnv checks them first
+// (malformed values are an error, not "no sockets") and adoptFD that each
+// fd is open (Files would wrap a closed one).
 func ListenFilesFromEnv() ([]*os.File, error) {
 	e, err := ParseListenEnv(os.Getenv, os.Getpid())
-	if err != nil {
+	if err != nil || e.FDs == 0 {
 		return nil, err
 	}
-	return e.Files()
+	for i := range e.FDs {
+		if err := adoptFD(ListenFDsStart + i); err != nil {
+			return nil, fmt.Errorf("systemd: socket activation fd %d (%s): %w", ListenFDsStart+i, e.name(i), err)
+		}
+	}
+	files := activation.Files(false)
+	if len(files) != e.FDs {
+		return nil, fmt.Errorf("systemd: socket activation: go-systemd took %d fds of LISTEN_FDS=%d", len(files), e.FDs)
+	}
+	return files, nil
 }
 
 // Listener returns a net.Listener for the first of files named name that is

@@ -4,7 +4,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,23 +47,32 @@ func TestGoneCountsZombies(t *testing.T) {
 }
 
 // TestProcReaders reads a real child: its command line, status, stat,
-// descriptors, and finds it by a marker in its arguments.
+// descriptors, and finds it by a marker in its arguments. The child is
+// this test binary blocking in TestProcHelper, which never forks: a shell
+// (`sh -c 'sleep 300; :' MARKER`) forks before it execs sleep, and for
+// that instant two processes carry the marker.
 func TestProcReaders(t *testing.T) {
 	marker := t.TempDir()
-	cmd := exec.Command("sh", "-c", "sleep 300; :", marker) // $0 is the marker
+	cmd := exec.Command(os.Args[0], "-test.run=^TestProcHelper$", "-test.timeout=0", marker)
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	pid := cmd.Process.Pid
-	for deadline := time.Now().Add(10 * time.Second); Cmdline(pid) != "sh -c sleep 300; : "+marker; {
+	want := strings.Join(cmd.Args, " ")
+	for deadline := time.Now().Add(10 * time.Second); Cmdline(pid) != want; {
 		if time.Now().After(deadline) {
-			t.Fatalf("cmdline %q", Cmdline(pid))
+			t.Fatalf("cmdline %q, want %q", Cmdline(pid), want)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if st := Status(t, pid); st["Pid"] != strconv.Itoa(pid) || st["Name"] != "sh" {
-		t.Errorf("status: Pid %q Name %q", st["Pid"], st["Name"])
+	comm := filepath.Base(os.Args[0])
+	if len(comm) > 15 { // TASK_COMM_LEN - 1
+		comm = comm[:15]
+	}
+	if st := Status(t, pid); st["Pid"] != strconv.Itoa(pid) || st["Name"] != comm {
+		t.Errorf("status: Pid %q Name %q, want %d %q", st["Pid"], st["Name"], pid, comm)
 	}
 	if f := Stat(pid); len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
 		t.Errorf("stat from the state on: %q; want our pid as the parent (field 4)", f)
@@ -72,4 +83,15 @@ func TestProcReaders(t *testing.T) {
 	if got := Live(marker); len(got) != 1 || got[0] != pid {
 		t.Errorf("Live(%q) = %v, want [%d]", marker, got, pid)
 	}
+}
+
+// helperEnv makes TestProcHelper block instead of skipping.
+const helperEnv = "PROCTEST_HELPER"
+
+// TestProcHelper is TestProcReaders' child: it blocks until killed.
+func TestProcHelper(t *testing.T) {
+	if os.Getenv(helperEnv) != "1" {
+		t.Skip("the child of TestProcReaders")
+	}
+	time.Sleep(time.Hour)
 }

@@ -31,6 +31,10 @@
 // CAP_SYS_RAWIO, CAP_MAC_*, CAP_WAKE_ALARM, CAP_SYSLOG and
 // CAP_AUDIT_CONTROL.
 //
+// Hide removes host files from the instance's view before it boots (a
+// whiteout in the upper layer; the host keeps them): a unit or init
+// script the host installed under a name a test installs too.
+//
 // Host directories are visible only when bound (Bind, BindReadOnly), at the
 // same path. System directories are refused: the instance's boot runs
 // systemd-tmpfiles --remove, which empties /tmp through a bind of it (a

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,7 +79,12 @@ func (m *Machine) PID() int { return m.pid }
 const scratchPrefix = "systemdtest."
 
 func (m *Machine) start(cfg config) error {
-	var binds []string
+	for _, p := range cfg.hidden {
+		if err := checkHide(p); err != nil {
+			return err
+		}
+	}
+	binds := append([]string{strconv.Itoa(len(cfg.hidden))}, cfg.hidden...)
 	for _, b := range cfg.binds {
 		dir, err := resolveBind(b.dir)
 		if err != nil {
@@ -108,7 +114,7 @@ func (m *Machine) start(cfg config) error {
 		return fmt.Errorf("systemdtest: cgroup: %w", err)
 	}
 	m.cgroup = cg
-	if err := m.spawn(binds); err != nil {
+	if err := m.spawn(binds); err != nil { // hidden paths, then binds
 		return fmt.Errorf("systemdtest: %w%s", err, m.bootLog())
 	}
 	status, err := m.notify.waitReady(m.pid, cfg.bootTimeout, m.exited)

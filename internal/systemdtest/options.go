@@ -2,6 +2,7 @@ package systemdtest
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ type Option func(*config)
 
 type config struct {
 	binds       []bind
+	hidden      []string
 	bootTimeout time.Duration
 }
 
@@ -30,6 +32,40 @@ func Bind(dir string) Option {
 // BindReadOnly is Bind, read-only inside the instance.
 func BindReadOnly(dir string) Option {
 	return func(c *config) { c.binds = append(c.binds, bind{dir: dir, readOnly: true}) }
+}
+
+// Hide removes paths from the instance's view of the host's root before
+// it boots (a whiteout in the overlay's upper layer; the host's files are
+// untouched): a unit, init script or link the host installed that shares
+// a name with what a test installs. Each must be a clean absolute path
+// in the overlay, below /etc, /usr, /var, /opt or /srv (or through the
+// /lib, /bin, /sbin links), and not below /var/tmp or /var/run.
+func Hide(paths ...string) Option {
+	return func(c *config) { c.hidden = append(c.hidden, paths...) }
+}
+
+// checkHide refuses a path Hide cannot take: only the overlay is safe to
+// remove from (the instance's /run, /tmp, /dev and binds are other
+// filesystems, and a bind is the host's own directory).
+func checkHide(p string) error {
+	if !filepath.IsAbs(p) || filepath.Clean(p) != p || strings.ContainsAny(p, "\x00\n") {
+		return fmt.Errorf("systemdtest: hide %q: want a clean absolute path", p)
+	}
+	below := false
+	for _, t := range []string{"/etc/", "/usr/", "/var/", "/opt/", "/srv/", "/lib/", "/bin/", "/sbin/"} {
+		below = below || strings.HasPrefix(p, t) && !strings.HasPrefix(p, "/var/tmp/") && !strings.HasPrefix(p, "/var/run/")
+	}
+	if !below {
+		return fmt.Errorf("systemdtest: hide %s: not below /etc, /usr, /var, /opt or /srv", p)
+	}
+	// The set-up script removes it before pivot_root: an absolute link on
+	// the way would lead out of the overlay, into the host's root.
+	for d := filepath.Dir(p); d != "/"; d = filepath.Dir(d) {
+		if target, err := os.Readlink(d); err == nil && filepath.IsAbs(target) {
+			return fmt.Errorf("systemdtest: hide %s: %s is a link to the absolute %s", p, d, target)
+		}
+	}
+	return nil
 }
 
 // BootTimeout bounds how long Boot waits for systemd to finish starting up.

@@ -13,17 +13,21 @@ const notifyInside = "/run/host/notify"
 // instance's root and execs systemd in place, so systemd is PID 1.
 //
 // Arguments: $1 scratch dir (holds notify, the socket, and m, the mount
-// point), $2 systemd binary, $3 capDrop, then pairs "rw|ro DIR" to bind.
+// point), $2 systemd binary, $3 capDrop, $4 the number N of paths to hide,
+// N paths, then pairs "rw|ro DIR" to bind. Hiding happens right after the
+// overlay is mounted, before anything else is mounted on it: rm there
+// only writes whiteouts to the upper layer.
 // mount -n throughout: never write the host's /run/mount/utab.
 const setupScript = `
 set -eu
-S=$1 SYSTEMD=$2 CAPDROP=$3; shift 3
+S=$1 SYSTEMD=$2 CAPDROP=$3 N=$4; shift 4
 m() { mount -n "$@"; }
 m --make-rprivate /
 m -t tmpfs -o mode=700 systemdtest "$S/m"
 mkdir "$S/m/upper" "$S/m/work" "$S/m/root"
 R=$S/m/root
 m -t overlay overlay -o "lowerdir=/,upperdir=$S/m/upper,workdir=$S/m/work" "$R"
+while [ "$N" -gt 0 ]; do rm -rf -- "$R$1"; shift; N=$((N - 1)); done
 m -t proc proc "$R/proc"
 m --bind -o ro "$R/proc/sys" "$R/proc/sys"
 [ ! -e "$R/proc/sysrq-trigger" ] || m --bind -o ro "$R/proc/sysrq-trigger" "$R/proc/sysrq-trigger"

@@ -226,3 +226,47 @@ func nsOf(t *testing.T, pid int, ns string) string {
 	}
 	return s
 }
+
+// TestHide: a hidden host file and directory are gone inside the instance
+// and untouched on the host; paths outside the overlay, or reached through
+// an absolute link, are refused.
+func TestHide(t *testing.T) {
+	t.Parallel()
+	const file, dir = "/etc/debian_version", "/usr/share/doc/coreutils"
+	for _, p := range []string{file, dir} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("the host lacks %s, which this test hides", p)
+		}
+	}
+	m := Boot(t, Hide(file, dir, "/etc/systemdtest-not-there"))
+	for _, p := range []string{file, dir} {
+		if _, err := m.Run(ctxFor(t), "test", "!", "-e", p); err != nil {
+			t.Errorf("%s is still visible inside: %v", p, err)
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("hiding removed the host's %s: %v", p, err)
+		}
+	}
+	mustRun(t, m, "test", "-e", "/etc/os-release") // the rest is there
+
+	refused := []string{"relative", "/etc/../x", "/", "/etc", "/tmp/x", "/run/x", "/var/tmp/x", "/var/run/x",
+		"/dev/null", "/proc/1", "/home/x"}
+	// Debian's alternatives are absolute links in /etc.
+	alts, _ := os.ReadDir("/etc/alternatives")
+	for _, a := range alts {
+		if target, err := os.Readlink("/etc/alternatives/" + a.Name()); err == nil && filepath.IsAbs(target) {
+			refused = append(refused, "/etc/alternatives/"+a.Name()+"/x")
+			break
+		}
+	}
+	for _, p := range refused {
+		if err := checkHide(p); err == nil {
+			t.Errorf("checkHide(%q) accepted it", p)
+		}
+	}
+	for _, p := range []string{"/etc/systemd/system/x.service", "/lib/systemd/system/x.service", "/usr/lib/x", "/etc/init.d/x"} {
+		if err := checkHide(p); err != nil {
+			t.Errorf("checkHide(%q): %v", p, err)
+		}
+	}
+}
