@@ -161,7 +161,8 @@ func TestEchodSysV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{echodPath, "start", "--classic", "--pidfile", "/run/" + name + ".pid", "--chdir", "/", "--addr", addr}
+		// --umask 077: the hardened default (svc install --harden).
+		want := []string{echodPath, "start", "--classic", "--pidfile", "/run/" + name + ".pid", "--chdir", "/", "--umask", "077", "--addr", addr}
 		if got := m.cmdline(pid); !slices.Equal(got, want) {
 			t.Errorf("the daemon's cmdline = %q, want %q", got, want)
 		}
