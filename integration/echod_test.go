@@ -161,6 +161,7 @@ func TestEchodSysV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// --umask 077 --no-new-privs: the hardened default (svc install --harden).
 		want := []string{echodPath, "start", "--classic", "--pidfile", "/run/" + name + ".pid", "--chdir", "/", "--umask", "077", "--no-new-privs", "--addr", addr}
 		if got := m.cmdline(pid); !slices.Equal(got, want) {
 			t.Errorf("the daemon's cmdline = %q, want %q", got, want)
