@@ -242,7 +242,7 @@ long long svc_prestart_decide_stop(int argc, char **argv, const char **pidfile)
 }
 
 // cli's status flags.
-const char *const svc_prestart_status_bool_flags[] = {"classic", NULL};
+const char *const svc_prestart_status_bool_flags[] = {"classic", "wait", NULL};
 const char *const svc_prestart_status_value_flags[] = {"pidfile", NULL};
 
 static int take_status(const char *name, size_t n, const char *v, long long d)
@@ -261,6 +261,17 @@ const char *svc_prestart_decide_status(int argc, char **argv)
 		return NULL;
 	stop.pidfile = "";
 	if (!walk(argc, argv, svc_prestart_status_bool_flags, svc_prestart_status_value_flags, 0, take_status))
+		return NULL;
+	// --wait blocks until the daemon is gone: Go's to do (the last one
+	// given decides, as package flag has it).
+	int wait = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *name = flag_name(argv[i]);
+		size_t n = name ? strcspn(name, "=") : 0;
+		if (n == 4 && memcmp(name, "wait", 4) == 0)
+			wait = name[n] == 0 || parse_bool(name + n + 1) == 1;
+	}
+	if (wait)
 		return NULL;
 	return svc_prestart_clean_path(stop.pidfile) ? stop.pidfile : NULL;
 }

@@ -58,6 +58,9 @@ var decideStatusCases = []struct {
 	{"status --pidfile /p", ""},
 	{"status --classic --pidfile /p -h", ""},
 	{"status --classic --pidfile /p --timeout 1s", ""},
+	{"status --classic --pidfile /p --wait", ""}, // Go waits
+	{"status --classic --wait=true --pidfile /p", ""},
+	{"status --classic --wait --wait=false --pidfile /p", "/p"},
 	{"status --classic --pidfile /p extra", ""},
 	{"stop --classic --pidfile /p", ""},
 }

@@ -830,3 +830,24 @@ func (bs *benchScene) must(args ...string) {
 		bs.b.Fatalf("svc %v: %v\n%s", args, err, out)
 	}
 }
+
+// TestClassicStatusWait: status --wait returns only once the daemon is
+// gone (OpenRC's watcher waits so), with the LSB code of then.
+func TestClassicStatusWait(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, s *scene) {
+		pid := s.start()
+		done := make(chan result, 1)
+		go func() { done <- s.svc("status", "--classic", "--pidfile", s.pidfile, "--wait") }()
+		select {
+		case r := <-done:
+			t.Fatalf("status --wait returned while pid %d runs: %v", pid, r)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if r := s.svc("stop", "--classic", "--pidfile", s.pidfile); r.code != 0 {
+			t.Fatalf("stop: %v", r)
+		}
+		if r := <-done; r.code != 3 || r.stdout != "stopped\n" {
+			t.Errorf("status --wait after the stop: %v; want 3, stopped", r)
+		}
+	})
+}
