@@ -155,25 +155,8 @@ func runHandOff(args []string) {
 	fmt.Println(child.Process.Pid)
 }
 
-// outsider is a uid (and gid) that no passwd or group entry names: the
-// throwaway unprivileged user.
-var outsider = sync.OnceValue(func() int {
-	taken := map[string]bool{}
-	for _, f := range []string{"/etc/passwd", "/etc/group"} {
-		b, _ := os.ReadFile(f)
-		for _, l := range strings.Split(string(b), "\n") {
-			if fs := strings.Split(l, ":"); len(fs) > 2 {
-				taken[fs[2]] = true
-			}
-		}
-	}
-	for id := 61000; id < 65000; id++ {
-		if !taken[strconv.Itoa(id)] {
-			return id
-		}
-	}
-	return -1
-})
+// outsider is the throwaway unprivileged user (proctest.Outsider).
+var outsider = proctest.Outsider
 
 func needRoot(t *testing.T) {
 	t.Helper()

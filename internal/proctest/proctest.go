@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -133,3 +134,24 @@ func DeadPID(t testing.TB) int {
 	}
 	return cmd.Process.Pid
 }
+
+// Outsider is a uid (and gid) that no passwd or group entry names, for a
+// throwaway unprivileged second user in tests run as root; -1 if none is
+// free.
+var Outsider = sync.OnceValue(func() int {
+	taken := map[string]bool{}
+	for _, f := range []string{"/etc/passwd", "/etc/group"} {
+		b, _ := os.ReadFile(f)
+		for _, l := range strings.Split(string(b), "\n") {
+			if fs := strings.Split(l, ":"); len(fs) > 2 {
+				taken[fs[2]] = true
+			}
+		}
+	}
+	for id := 61000; id < 65000; id++ {
+		if !taken[strconv.Itoa(id)] {
+			return id
+		}
+	}
+	return -1
+})
