@@ -143,17 +143,22 @@ func benchStart(t *testing.T, b bins, rounds int) []*series {
 			if c.floor {
 				return timed(t, c.argv(instance{})...)
 			}
-			inst := newInstance(t)
-			t0 := time.Now()
-			run(t, c.argv(inst)...)
-			waitHealthy(t, inst.addr, 10*time.Second)
-			d := time.Since(t0)
-			run(t, c.stop(inst)...)
-			return d
+			return startToHealthy(t, c, newInstance(t))
 		}
 	}
 	interleave(rounds, runs, out)
 	return out
+}
+
+// startToHealthy times c's start of inst until its /healthz answers 200,
+// then stops it (untimed).
+func startToHealthy(t *testing.T, c startContender, inst instance) time.Duration {
+	t0 := time.Now()
+	run(t, c.argv(inst)...)
+	waitHealthy(t, inst.addr, 10*time.Second)
+	d := time.Since(t0)
+	run(t, c.stop(inst)...)
+	return d
 }
 
 // stopResult is one stop contender: how long the stop command took, and how

@@ -103,12 +103,7 @@ func idleStart(t *testing.T, b bins, rounds int) []*series {
 		runs[i] = func() time.Duration {
 			inst := newInstance(t)
 			time.Sleep(idlePause)
-			t0 := time.Now()
-			run(t, c.argv(inst)...)
-			waitHealthy(t, inst.addr, 10*time.Second)
-			d := time.Since(t0)
-			run(t, c.stop(inst)...)
-			return d
+			return startToHealthy(t, c, inst)
 		}
 	}
 	interleave(rounds, runs, out)

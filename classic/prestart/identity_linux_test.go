@@ -16,25 +16,11 @@ import (
 // for a running and a stopped daemon without starting the Go runtime,
 // while the pure-Go build does. Both print the same (TestSameAsGo).
 func TestStatusWithoutGo(t *testing.T) {
-	for _, b := range []struct {
-		name string
-		cgo  bool
-	}{{"cgo", true}, {"purego", false}} {
-		t.Run(b.name, func(t *testing.T) {
-			bin, pf := svcBinary(t, b.cgo), filepath.Join(privateDir(t), "svc.pid")
-			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
-			for _, want := range []result{{code: 0, stdout: "running (pid " + strconv.Itoa(pid) + ")\n"}, {code: 3, stdout: "stopped\n"}} {
-				r, trace := traced(t, "clone,clone3", bin, "status", "--classic", "--pidfile", pf)
-				if r != want {
-					t.Fatalf("status: %+v, want %+v", r, want)
-				}
-				if n := strings.Count(trace, "clone"); (n == 0) != b.cgo {
-					t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !b.cgo, trace)
-				}
-				stop(t, bin, pf)
-			}
-		})
-	}
+	withAndWithoutGo(t, func(t *testing.T, cgo bool, bin, pf string, pid int) {
+		runsGo(t, cgo, bin, result{code: 0, stdout: "running (pid " + strconv.Itoa(pid) + ")\n"}, "status", "--classic", "--pidfile", pf)
+		stop(t, bin, pf)
+		runsGo(t, cgo, bin, result{code: 3, stdout: "stopped\n"}, "status", "--classic", "--pidfile", pf)
+	})
 }
 
 // otherProgram is a copy of bin: the same code, another executable.

@@ -41,17 +41,7 @@ var issue10Scenarios = []scenario{
 		r.stderr = strings.Replace(r.stderr, "classic: daemon: ", "classic: daemon pid 0: ", 1)
 		return r
 	}},
-	{"terminated", func(t *testing.T, bin, dir string) result {
-		pf := filepath.Join(dir, "svc.pid")
-		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", proctest.FreeAddr(t))
-		done := make(chan result, 1)
-		go func() { done <- runCmd(t, cmd) }()
-		awaitPIDFile(t, pf)
-		cmd.Process.Signal(syscall.SIGTERM)
-		r := <-done
-		nothingLeft(t, dir)
-		return r
-	}},
+	{"terminated", signalledLaunch(syscall.SIGTERM)},
 	{"largest timeout", func(t *testing.T, bin, dir string) result {
 		pf, max := filepath.Join(dir, "svc.pid"), time.Duration(1<<63-1).String()
 		r := runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--timeout", max, "--listen", proctest.FreeAddr(t))

@@ -65,19 +65,7 @@ var scenarios = []scenario{
 		}
 		return r
 	}},
-	{"interrupted", func(t *testing.T, bin, dir string) result {
-		pf := filepath.Join(dir, "svc.pid")
-		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", proctest.FreeAddr(t))
-		done := make(chan result, 1)
-		go func() { done <- runCmd(t, cmd) }()
-		awaitPIDFile(t, pf)
-		cmd.Process.Signal(syscall.SIGINT)
-		r := <-done
-		if _, err := os.Stat(pf); !os.IsNotExist(err) {
-			t.Errorf("pidfile after SIGINT: %v, want it removed", err)
-		}
-		return r
-	}},
+	{"interrupted", signalledLaunch(syscall.SIGINT)},
 	{"daemon killed", func(t *testing.T, bin, dir string) result {
 		pf := filepath.Join(dir, "svc.pid")
 		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", proctest.FreeAddr(t))
@@ -110,6 +98,26 @@ var scenarios = []scenario{
 	{"extra argument", func(t *testing.T, bin, dir string) result {
 		return runSvc(t, bin, "start", "--classic", "--pidfile", "p", "now")
 	}},
+}
+
+// signalledLaunch sends sig to a launcher whose daemon made its pidfile
+// but never gets ready: the launcher kills it and leaves no process and
+// no pidfile.
+func signalledLaunch(sig syscall.Signal) func(t *testing.T, bin, dir string) result {
+	return func(t *testing.T, bin, dir string) result {
+		pf := filepath.Join(dir, "svc.pid")
+		cmd := exec.Command(bin, "start", "--classic", "--pidfile", pf, "--test.never-ready", "--listen", proctest.FreeAddr(t))
+		done := make(chan result, 1)
+		go func() { done <- runCmd(t, cmd) }()
+		awaitPIDFile(t, pf)
+		cmd.Process.Signal(sig)
+		r := <-done
+		nothingLeft(t, dir)
+		if _, err := os.Stat(pf); !os.IsNotExist(err) {
+			t.Errorf("pidfile after %v: %v, want it removed", sig, err)
+		}
+		return r
+	}
 }
 
 var busy struct {

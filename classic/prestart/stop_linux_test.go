@@ -115,21 +115,37 @@ func flagsAsGo(t *testing.T, verb string) {
 // starting the Go runtime (which makes threads: clone), while the pure-Go
 // build does. Both print the same (TestSameAsGo).
 func TestStopWithoutGo(t *testing.T) {
-	for _, b := range []struct {
-		name string
-		cgo  bool
-	}{{"cgo", true}, {"purego", false}} {
-		t.Run(b.name, func(t *testing.T) {
-			bin, pf := svcBinary(t, b.cgo), filepath.Join(privateDir(t), "svc.pid")
+	withAndWithoutGo(t, func(t *testing.T, cgo bool, bin, pf string, pid int) {
+		want := result{code: 0, stdout: "stopped (pid " + strconv.Itoa(pid) + ")\n"}
+		runsGo(t, cgo, bin, want, "stop", "--classic", "--pidfile", pf)
+	})
+}
+
+// withAndWithoutGo runs f for the cgo build, where the constructor acts
+// and no Go runtime may start, and the pure-Go build, where it must: with
+// the build, its binary, a pidfile and the pid of a daemon started there.
+func withAndWithoutGo(t *testing.T, f func(t *testing.T, cgo bool, bin, pidfile string, pid int)) {
+	for _, cgo := range []bool{true, false} {
+		name := map[bool]string{true: "cgo", false: "purego"}[cgo]
+		t.Run(name, func(t *testing.T) {
+			bin, pf := svcBinary(t, cgo), filepath.Join(privateDir(t), "svc.pid")
 			pid := startedPID(t, runSvc(t, bin, "start", "--classic", "--pidfile", pf, "--listen", proctest.FreeAddr(t)))
-			r, trace := traced(t, "clone,clone3", bin, "stop", "--classic", "--pidfile", pf)
-			if r.code != 0 || r.stdout != "stopped (pid "+strconv.Itoa(pid)+")\n" {
-				t.Fatalf("stop: %+v", r)
-			}
-			if n := strings.Count(trace, "clone"); (n == 0) != b.cgo {
-				t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !b.cgo, trace)
-			}
+			f(t, cgo, bin, pf, pid)
 		})
+	}
+}
+
+// runsGo runs bin with args under strace and checks it answers want and
+// starts the Go runtime (whose threads are clone calls) only in the
+// pure-Go build.
+func runsGo(t *testing.T, cgo bool, bin string, want result, args ...string) {
+	t.Helper()
+	r, trace := traced(t, "clone,clone3", bin, args...)
+	if r != want {
+		t.Fatalf("%s: %+v, want %+v", args[0], r, want)
+	}
+	if n := strings.Count(trace, "clone"); (n == 0) != cgo {
+		t.Errorf("%d clone calls (Go runtime started: %v), want Go started %v:\n%s", n, n > 0, !cgo, trace)
 	}
 }
 
