@@ -27,12 +27,14 @@ func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr i
 		}
 		return lsbUnknown
 	}
-	info := classic.Inspect(pidfile)
+	var info classic.Info
 	if wait {
 		var err error
 		if info, err = classic.Wait(ctx, pidfile); err != nil && info.Err == nil {
 			info.State, info.Err = classic.Unknown, err
 		}
+	} else {
+		info = classic.Inspect(pidfile)
 	}
 	switch info.State {
 	case classic.Running:
