@@ -231,7 +231,7 @@ static int tcp_addr(const char *a, struct svc_prestart_wrap *w)
 
 int svc_prestart_parse_ready(const char *s, struct svc_prestart_wrap *w)
 {
-	w->ready = SVC_READY_NONE, w->spec[0] = 0;
+	w->ready = SVC_READY_NONE, w->spec[0] = 0, w->addr[0] = 0;
 	if (*s == 0)
 		return 0;
 	if (strcmp(s, "notify") == 0)
