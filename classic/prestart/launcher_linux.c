@@ -99,6 +99,14 @@ static int wait_for(struct pollfd *p, int n, long long ns)
 	return (int)RETRY(poll(p, (nfds_t)n, ms > INT_MAX ? INT_MAX : (int)ms));
 }
 
+// wait_until is wait_for to the nanosecond (ppoll), for the probe's
+// schedule: 5 ms apart means 5 ms, not 6.
+static int wait_until(struct pollfd *p, int n, long long ns)
+{
+	struct timespec ts = {ns / SVC_SEC, ns % SVC_SEC};
+	return (int)RETRY(ppoll(p, (nfds_t)n, &ts, NULL));
+}
+
 static void field(const char *f, size_t n)
 {
 	const char *eq = memchr(f, '=', n);
@@ -489,7 +497,7 @@ static int watch(void)
 		int rc;
 		if (deadline <= t0)
 			return abort_launch(NULL, 1);
-		if (wait_for(p, 5, (wake < deadline ? (wake > t0 ? wake : t0) : deadline) - t0) < 0)
+		if (wait_until(p, 5, (wake < deadline ? (wake > t0 ? wake : t0) : deadline) - t0) < 0)
 			return abort_launch(syserr("poll"), 0);
 		// In the Go launcher's order: exec's pipe, the probe, the control
 		// socket, the notify socket.
