@@ -510,6 +510,11 @@ static int watch(void)
 		// can report its death.
 		if (L.pid && read_notify() < 0)
 			return abort_launch(syserr("recvmsg notify socket"), 0);
+		// An exec pipe that came with this round's datagrams is read now:
+		// a program that exec'd and died at once has it at EOF already,
+		// and its death must not be judged as if it never ran.
+		if (L.exec_fd >= 0 && poll(&(struct pollfd){L.exec_fd, POLLIN, 0}, 1, 0) > 0)
+			read_exec(deadline);
 		if ((rc = outcome()) >= 0)
 			return rc;
 		if (p[1].revents && RETRY(read(L.sigfd, &si, sizeof si)) == sizeof si) {
