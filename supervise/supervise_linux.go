@@ -265,16 +265,17 @@ func describe(ws unix.WaitStatus) string {
 // awaitProbe waits for the probe to pass, within the timeout, and says
 // which way it went.
 func (s *supervisor) awaitProbe(ctx context.Context, events chan<- event) {
+	wait := ctx
 	if s.o.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, s.o.Timeout, fmt.Errorf("%w after %v", ErrNotReady, s.o.Timeout))
+		wait, cancel = context.WithTimeoutCause(ctx, s.o.Timeout, fmt.Errorf("%w after %v", ErrNotReady, s.o.Timeout))
 		defer cancel()
 	}
 	var err error
-	s.probe(func() { err = s.prober.Wait(ctx) })
+	s.probe(func() { err = s.prober.Wait(wait) })
 	select {
 	case events <- event{ready: err == nil, err: err}:
-	case <-ctx.Done():
+	case <-ctx.Done(): // svc is done
 	}
 }
 
