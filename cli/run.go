@@ -90,7 +90,7 @@ func (p *Program) runWrapped(ctx context.Context, fs *flag.FlagSet, f runFlags, 
 		fmt.Fprintf(stderr, "%s: --timeout %v: negative\n", fs.Name(), f.timeout)
 		return exitUsage
 	}
-	code, err := supervise.Run(ctx, fs.Args(), supervise.Options{Ready: spec, Timeout: f.timeout})
+	code, err := supervise.Run(ctx, fs.Args(), supervise.Options{Ready: spec, Timeout: f.timeout, Raise: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", fs.Name(), strings.TrimPrefix(err.Error(), "supervise: "))
 	}

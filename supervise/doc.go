@@ -13,8 +13,13 @@
 //     minus the variables that are svc's own: NOTIFY_SOCKET, WATCHDOG_PID
 //     and WATCHDOG_USEC (given back only as described below) and the
 //     LISTEN_* of socket activation (passed on, see below).
-//   - svc exits with PROG's exit status, or 128+N if signal N killed it,
-//     as soon as PROG is gone; it does not wait for PROG's orphans.
+//   - svc exits with PROG's exit status as soon as PROG is gone; it does
+//     not wait for PROG's orphans. If signal N killed PROG, svc as PID 1
+//     exits 128+N, as tini and dumb-init do; as any other pid it dies of
+//     signal N itself (Options.Raise, which svc run sets): a shell still
+//     sees 128+N, and systemd sees a main process killed by SIGTERM, a
+//     clean stop, where tini's exit code 143 leaves the unit failed
+//     (tini's answer is -e 143).
 //   - Signals: HUP, INT, QUIT, TERM, USR1, USR2, WINCH, CONT, TSTP, ALRM,
 //     VTALRM, PWR, XCPU, XFSZ and ABRT are forwarded to PROG. tini forwards
 //     every signal but the synchronous ones (SEGV, BUS, FPE, ILL, TRAP,

@@ -48,6 +48,9 @@ type proc struct {
 	seen   []string
 	stderr *syncBuffer
 	done   chan struct{}
+	// signaled: the process was killed by a signal (wait's code is
+	// 128+N either way).
+	signaled bool
 }
 
 type syncBuffer struct {
@@ -151,6 +154,7 @@ func (p *proc) wait() int {
 		p.t.Fatal(err)
 	}
 	ws := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	p.signaled = ws.Signaled()
 	if ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}

@@ -25,7 +25,7 @@ const helperEnv = "SUPERVISE_TEST_HELPER"
 
 // TestMain runs the test binary as a helper when asked:
 //
-//	supervise PROG ARGS   Run(PROG ARGS) with $SUPERVISE_READY, $SUPERVISE_TIMEOUT; exit with its code
+//	supervise PROG ARGS   Run(PROG ARGS) with $SUPERVISE_READY, $SUPERVISE_TIMEOUT, Raise; exit with its code
 //	exit N                exit N
 //	die SIGNAL            kill itself with SIGNAL (by number)
 //	signals               print "armed", then "got SIGNAME" per forwarded signal; exit 42 on SIGTERM
@@ -56,7 +56,7 @@ func helper(mode string, args []string) int {
 			return 2
 		}
 		timeout, _ := time.ParseDuration(os.Getenv("SUPERVISE_TIMEOUT"))
-		code, err := Run(context.Background(), args, Options{Ready: spec, Timeout: timeout})
+		code, err := Run(context.Background(), args, Options{Ready: spec, Timeout: timeout, Raise: true})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "supervise:", err)
 		}

@@ -23,6 +23,13 @@ type Options struct {
 	// Env is the environment PROG's is made from, and where svc reads
 	// NOTIFY_SOCKET, WATCHDOG_* and LISTEN_*; nil: the process's.
 	Env []string
+	// Raise: if a signal kills PROG, Run does not return but kills its
+	// own process with the same signal (unless it is PID 1, which cannot
+	// be killed by itself; Linux only). A shell still sees 128+N, and
+	// systemd sees the end PROG had: a main process killed by SIGTERM
+	// during a stop is a clean stop, where an exit code of 143 would
+	// leave the unit failed.
+	Raise bool
 }
 
 // Exit codes of Run's own failures, as a shell has them.

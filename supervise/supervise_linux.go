@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -246,12 +248,35 @@ func (s *supervisor) exit(ws unix.WaitStatus, isReady bool, notReady error) (int
 		return ExitFail, fmt.Errorf("supervise: %s %w", s.argv[0], notReady)
 	}
 	code := exitCode(ws)
+	if ws.Signaled() && isReady && s.o.Raise && s.self != 1 {
+		raise(ws.Signal())
+	}
 	if !isReady {
 		err := fmt.Errorf("supervise: %s %s before it was ready", s.argv[0], describe(ws))
 		s.notify(systemd.Status(err.Error()))
 		return code, err
 	}
 	return code, nil
+}
+
+// raise kills svc with sig, the default action restored and no core
+// dump of its own (PROG's is the one that matters). It returns if sig's
+// default action is not to terminate.
+func raise(sig unix.Signal) {
+	signal.Reset(sig)
+	if sig != unix.SIGKILL {
+		// The Go runtime keeps a handler for every signal: put back
+		// SIG_DFL (all zeros, whatever the architecture's struct
+		// sigaction).
+		var dfl [8]uint64
+		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0); errno != 0 {
+			return
+		}
+	}
+	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	runtime.LockOSThread()
+	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
+	runtime.UnlockOSThread()
 }
 
 // describe says how PROG ended.

@@ -34,7 +34,12 @@ func TestExitStatusPassed(t *testing.T) {
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			t.Parallel()
-			start(t, supervisorArgv(c.args...)).exitCode(c.want)
+			p := start(t, supervisorArgv(c.args...))
+			p.exitCode(c.want)
+			// Raise: svc dies of PROG's signal, as systemd should see it.
+			if killed := c.args[0] == "die"; p.signaled != killed {
+				t.Errorf("svc killed by a signal: %v, want %v", p.signaled, killed)
+			}
 		})
 	}
 }
