@@ -19,6 +19,8 @@ type report struct {
 	systemd *systemdResult
 	idle    *idleResult
 	echod   *echodResult
+	// supervise: svc run -- PROG as PID 1 against tini and dumb-init.
+	supervise *superviseResult
 }
 
 func machine() string {
@@ -109,6 +111,9 @@ func (r *report) markdown() string {
 	}
 	if e := r.echod; e != nil {
 		w("\n## A program of its own: examples/echod\n\n%s", e.markdown())
+	}
+	if s := r.supervise; s != nil {
+		w("\n## svc run -- PROG as PID 1\n\n%s", s.markdown())
 	}
 	return b.String()
 }
