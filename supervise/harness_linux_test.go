@@ -251,7 +251,7 @@ func (m *fakeManager) until(field string) []datagram {
 			return got
 		}
 	}
-	m.t.Fatalf("no %s within %v; got %+v", field, bound, got)
+	m.t.Fatalf("no %s within %v; got %d datagrams, the last %+v", field, bound, len(got), got[max(0, len(got)-3):])
 	return nil
 }
 

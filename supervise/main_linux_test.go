@@ -28,7 +28,7 @@ const helperEnv = "SUPERVISE_TEST_HELPER"
 //	supervise PROG ARGS   Run(PROG ARGS) with $SUPERVISE_READY, $SUPERVISE_TIMEOUT, Raise; exit with its code
 //	exit N                exit N
 //	die SIGNAL            kill itself with SIGNAL (by number)
-//	signals               print "armed", then "got SIGNAME" per forwarded signal; exit 42 on SIGTERM
+//	signals               print "armed pid P pgid G", then "got SIGNAME" per forwarded signal; exit 42 on SIGTERM
 //	orphan                print "main PID", leave an orphan that prints "orphan PID" (its pid) once
 //	                      re-parented, then exits; wait for EOF on stdin, exit 0
 //	argv ARGS             print each argument in hex, one per line, then "end"
@@ -36,7 +36,8 @@ const helperEnv = "SUPERVISE_TEST_HELPER"
 //	notify                as a notify-speaking daemon: a child of its own sends STATUS=intruder, then it sends
 //	                      STATUS=hello with MAINPID=1, an fd (FDSTORE=1, FDNAME=kept, a pipe holding "kept"),
 //	                      READY=1, then waits for EOF on stdin
-//	listen ADDR           print "armed", wait for a line on stdin, listen on ADDR, print "listening", wait for EOF
+//	listen ADDR           print "armed", wait for a line on stdin, listen on ADDR, print "listening";
+//	                      at the next line close the listener, print "closed"; wait for EOF
 //	listenfds             print LISTEN_* and whether LISTEN_PID is its own pid, answer "hello" once on fd 3
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "" || len(os.Args) < 2 {
@@ -72,7 +73,7 @@ func helper(mode string, args []string) int {
 	case "signals":
 		ch := make(chan os.Signal, 32)
 		signal.Notify(ch, forwarded...)
-		say("armed")
+		say("armed pid %d pgid %d", os.Getpid(), unix.Getpgrp())
 		for s := range ch {
 			say("got %s", unix.SignalName(s.(unix.Signal)))
 			if s == unix.SIGTERM {
@@ -132,7 +133,8 @@ func helper(mode string, args []string) int {
 		return 0
 	case "listen":
 		say("armed")
-		bufio.NewReader(os.Stdin).ReadString('\n')
+		in := bufio.NewReader(os.Stdin)
+		in.ReadString('\n')
 		ln, err := net.Listen("tcp", args[0])
 		if err != nil {
 			say("listen: %v", err)
@@ -149,6 +151,9 @@ func helper(mode string, args []string) int {
 			}
 		}()
 		say("listening")
+		in.ReadString('\n')
+		ln.Close()
+		say("closed")
 		waitEOF()
 		return 0
 	case "listenfds":

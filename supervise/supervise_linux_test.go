@@ -79,7 +79,11 @@ func TestStartErrors(t *testing.T) {
 func TestSignalsForwarded(t *testing.T) {
 	t.Parallel()
 	p := start(t, supervisorArgv("signals"))
-	p.expect("armed")
+	var pid, pgid int
+	fmt.Sscanf(p.expect("armed"), "armed pid %d pgid %d", &pid, &pgid)
+	if pid == 0 || pgid != pid {
+		t.Errorf("PROG (pid %d) in process group %d, want its own", pid, pgid)
+	}
 	for _, sig := range forwarded {
 		if sig == unix.SIGTERM {
 			continue
@@ -354,4 +358,50 @@ func TestRunErrors(t *testing.T) {
 	if code != ExitFail || err == nil || !strings.Contains(err.Error(), "already answers") {
 		t.Errorf("Run with a port already answering = %d, %v", code, err)
 	}
+}
+
+// TestProbeWatchdog: with a watchdog, svc pings while the probe passes,
+// and stops pinging, saying why in STATUS=, once it fails.
+func TestProbeWatchdog(t *testing.T) {
+	t.Parallel()
+	m := listenManager(t)
+	addr := freeAddr(t)
+	p := start(t, supervisorArgv("listen", addr), "NOTIFY_SOCKET="+m.addr, "SUPERVISE_READY=tcp:"+addr, "WATCHDOG_USEC=100000")
+	p.expect("armed")
+	io.WriteString(p.stdin, "go\n")
+	m.until("READY=1")
+	m.until("WATCHDOG=1")
+	io.WriteString(p.stdin, "close\n")
+	p.expect("closed")
+	failed := "STATUS=watchdog: tcp:" + addr + " failed: "
+	seenFailure := false
+	for n := 0; n < 3; {
+		d, ok := m.next(bound)
+		if !ok {
+			t.Fatalf("no datagram within %v after the listener closed", bound)
+		}
+		switch {
+		case strings.HasPrefix(d.fields[0], failed):
+			seenFailure = true
+			n++
+		case seenFailure && d.has("WATCHDOG=1"):
+			// Only a check that was under way when the listener
+			// closed could have passed: after a failure, no ping.
+			t.Fatalf("pinged after the probe failed: %q", d.fields)
+		}
+	}
+	p.stdin.Close()
+	p.exitCode(0)
+}
+
+// TestWatchdogWithoutReady: svc pings on PROG's behalf while it runs.
+func TestWatchdogWithoutReady(t *testing.T) {
+	t.Parallel()
+	m := listenManager(t)
+	p := start(t, supervisorArgv("signals"), "NOTIFY_SOCKET="+m.addr, "WATCHDOG_USEC=100000")
+	p.expect("armed")
+	m.until("READY=1")
+	m.until("WATCHDOG=1")
+	p.signal(unix.SIGTERM)
+	p.exitCode(42)
 }
