@@ -29,7 +29,7 @@ func (p *Program) runFlagSet(f *runFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.log, "log", "", "append logs to `FILE` (reopened on SIGHUP)")
 	fs.StringVar(&f.mode, "mode", "auto", "auto|foreground|systemd|launchd|container")
 	if p.Wrap {
-		fs.StringVar(&f.ready, "ready", "", "with -- PROG: when PROG is ready: notify, tcp:HOST:PORT, http:URL, file:PATH or exec:CMD (`SPEC`)")
+		fs.StringVar(&f.ready, "ready", "", "with -- PROG: when PROG counts as ready; `SPEC` is notify, tcp:HOST:PORT, http:URL, file:PATH or exec:CMD")
 		fs.DurationVar(&f.timeout, "timeout", 0, "with -- PROG: stop PROG and exit 1 unless it is ready within `D` (0: no limit)")
 	}
 	return fs

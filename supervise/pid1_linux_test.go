@@ -37,11 +37,9 @@ func inits(t *testing.T) []anInit {
 	return all
 }
 
-// pid1 is a process started as PID 1 of a new pid namespace.
+// pid1 is unshare running a process as PID 1 of a new pid namespace.
 type pid1 struct {
 	*proc
-	host int    // its pid outside
-	ns   string // its pid namespace (/proc/PID/ns/pid link)
 }
 
 // startPID1 runs argv as PID 1 of a new pid namespace (unshare -pf
@@ -55,22 +53,27 @@ func startPID1(t *testing.T, argv []string) *pid1 {
 	if err != nil {
 		t.Skip("no unshare (util-linux)")
 	}
-	p := start(t, append([]string{unshare, "-pf", "--mount-proc"}, argv...))
-	// unshare forks once: its only child is the namespace's PID 1.
+	return &pid1{start(t, append([]string{unshare, "-pf", "--mount-proc"}, argv...))}
+}
+
+// find returns PID 1's pid outside and its pid namespace (a
+// /proc/PID/ns/pid link), while it runs: unshare forks once, its only
+// child is the namespace's PID 1.
+func (p *pid1) find() (host int, ns string) {
+	p.t.Helper()
 	deadline := time.Now().Add(bound)
 	children := fmt.Sprintf("/proc/%d/task/%d/children", p.cmd.Process.Pid, p.cmd.Process.Pid)
+	self, _ := os.Readlink("/proc/self/ns/pid")
 	for {
 		b, _ := os.ReadFile(children)
 		if f := strings.Fields(string(b)); len(f) == 1 {
 			host, _ := strconv.Atoi(f[0])
-			ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", host))
-			self, _ := os.Readlink("/proc/self/ns/pid")
-			if err == nil && ns != self {
-				return &pid1{proc: p, host: host, ns: ns}
+			if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", host)); err == nil && ns != self {
+				return host, ns
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no PID 1 under unshare %d after %v; stderr %q", p.cmd.Process.Pid, bound, p.stderr.String())
+			p.t.Fatalf("no PID 1 under unshare %d after %v; stderr %q", p.cmd.Process.Pid, bound, p.stderr.String())
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -103,25 +106,27 @@ func TestPID1(t *testing.T) {
 				t.Parallel()
 				p := startPID1(t, in.argv("signals"))
 				p.expect("armed")
+				host, _ := p.find()
 				for _, sig := range issueSignals {
-					unix.Kill(p.host, sig)
+					unix.Kill(host, sig)
 					p.expect("got " + unix.SignalName(sig))
 				}
-				unix.Kill(p.host, unix.SIGTERM)
+				unix.Kill(host, unix.SIGTERM)
 				p.expect("got SIGTERM")
 				p.exitCode(42)
 			})
 			t.Run("orphans reaped", func(t *testing.T) {
 				t.Parallel()
 				p := startPID1(t, in.argv("orphan"))
+				_, ns := p.find()
 				var main, orphan int
 				fmt.Sscanf(p.expect("main "), "main %d", &main)
 				fmt.Sscanf(p.expect("orphan "), "orphan %d", &orphan)
 				if orphan == main || orphan <= 1 {
 					t.Fatalf("orphan %d, main %d: not two processes of the namespace", orphan, main)
 				}
-				waitReaped(t, p.ns, orphan)
-				if host, st, found := nsPID(p.ns, main); !found || st == "Z" {
+				waitReaped(t, ns, orphan)
+				if host, st, found := nsPID(ns, main); !found || st == "Z" {
 					t.Fatalf("main child (pid %d inside, %d outside) is %q: it should still run", main, host, st)
 				}
 				p.stdin.Close()
