@@ -85,6 +85,7 @@ func TestBenchmarks(t *testing.T) {
 	r.scale = benchScale(t, b, 100)
 	r.systemd = benchSystemd(t, b, r.rounds)
 	r.echod = benchEchod(t, b, r.rounds)
+	r.wrap = benchWrap(t, b, r.rounds)
 	r.supervise = benchSupervise(t, b, r.rounds, 5)
 	out := os.Getenv("SVC_BENCH_OUT")
 	if out == "" {

@@ -19,6 +19,7 @@ type report struct {
 	systemd *systemdResult
 	idle    *idleResult
 	echod   *echodResult
+	wrap    *wrapResult
 	// supervise: svc run -- PROG as PID 1 against tini and dumb-init.
 	supervise *superviseResult
 }
@@ -111,6 +112,9 @@ func (r *report) markdown() string {
 	}
 	if e := r.echod; e != nil {
 		w("\n## A program of its own: examples/echod\n\n%s", e.markdown())
+	}
+	if x := r.wrap; x != nil {
+		w("\n## Wrapping any program: svc start --classic -- PROG\n\n%s", x.markdown())
 	}
 	if s := r.supervise; s != nil {
 		w("\n## svc run -- PROG as PID 1\n\n%s", s.markdown())
