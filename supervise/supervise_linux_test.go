@@ -259,7 +259,7 @@ func TestProbeTimeout(t *testing.T) {
 	}
 	p.expect("got SIGTERM")
 	p.exitCode(1)
-	if s := p.stderr.String(); !strings.Contains(s, "not ready after 100ms (last check: dial tcp "+addr) {
+	if s := p.stderr.String(); !strings.Contains(s, "not ready after 100ms") || !strings.Contains(s, "dial tcp "+addr+": connect: connection refused") {
 		t.Errorf("stderr %q", s)
 	}
 }
