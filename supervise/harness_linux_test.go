@@ -218,6 +218,7 @@ func (d datagram) has(field string) bool {
 }
 
 // next reads the next datagram; ok is false if none came within wait.
+// The caller closes the descriptors it carries.
 func (m *fakeManager) next(wait time.Duration) (d datagram, ok bool) {
 	m.t.Helper()
 	buf := make([]byte, 65536)
@@ -230,8 +231,10 @@ func (m *fakeManager) next(wait time.Duration) (d datagram, ok bool) {
 		}
 		m.t.Fatal(err)
 	}
+	// The caller owns d.fds. (A cleanup closing them here would close
+	// the numbers again after the caller did, by then another parallel
+	// test's descriptors.)
 	d.fds, d.pid = control(oob[:oobn])
-	m.t.Cleanup(func() { closeAll(d.fds) })
 	d.fields = strings.Split(string(buf[:n]), "\n")
 	return d, true
 }

@@ -162,6 +162,7 @@ func TestNotifyRelayed(t *testing.T) {
 	svcPID := p.cmd.Process.Pid
 	var stored bool
 	for _, d := range got {
+		defer closeAll(d.fds)
 		if d.pid != svcPID {
 			t.Errorf("datagram %q from pid %d, want svc's %d", d.fields, d.pid, svcPID)
 		}
@@ -176,10 +177,13 @@ func TestNotifyRelayed(t *testing.T) {
 				t.Errorf("FDSTORE=1 datagram %q with %d fds; want FDNAME=kept and 1 fd", d.fields, len(d.fds))
 				continue
 			}
-			f := os.NewFile(uintptr(d.fds[0]), "kept")
-			b, _ := io.ReadAll(f)
-			d.fds = nil
-			f.Close()
+			f, err := unix.Dup(d.fds[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := os.NewFile(uintptr(f), "kept")
+			b, _ := io.ReadAll(kept)
+			kept.Close()
 			if string(b) != "kept" {
 				t.Errorf("stored fd reads %q, want kept", b)
 			}
