@@ -148,6 +148,11 @@ func logFiles(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		// A binary (usr/bin/svc): its strings are messages, not a command
+		// line ("give --log FILE to see it").
+		return nil, nil
+	}
 	var logs []string
 	words := strings.Fields(string(data))
 	for i := 0; i+1 < len(words); i++ {
