@@ -221,7 +221,7 @@ func renderOpenRC(d openrcData) []byte {
 	ident := "" // how stop, status and reload know the daemon
 	if d.Prog != "" {
 		ident = ` --exec "$svc_exec"`
-		b.WriteString("#\n# start, stop, status and reload are svc's classic verbs on the program:\n")
+		b.WriteString("#\n# start, stop, status and reload are svc's classic verbs on the program: start\n")
 	} else {
 		b.WriteString("#\n# start, stop, status and reload are the binary's classic verbs: start\n")
 	}
