@@ -62,6 +62,13 @@ type Program struct {
 	// Parse it yourself. Names the contract uses (see Contract) are
 	// refused.
 	Flags *flag.FlagSet
+	// Wrap lets the command also serve programs that know nothing of
+	// svc: `start --classic ... -- PROG ARGS` daemonizes PROG (stop,
+	// status and reload take --exec PROG), `run -- PROG ARGS` supervises
+	// it in the foreground, and `install --exec PROG` installs it, each
+	// with --ready SPEC (package ready). The svc command sets it; a
+	// service of its own usually does not.
+	Wrap bool
 }
 
 // Execute runs p.Main with the process's arguments and stdio, and exits

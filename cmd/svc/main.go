@@ -25,6 +25,7 @@ func main() {
 		Run:         s.Run,
 		Reload:      s.Reload,
 		Flags:       flags,
+		Wrap:        true,
 	}
 	p.Execute()
 }
