@@ -11,6 +11,7 @@ import (
 	"github.com/svcdev/svc/install"
 	"github.com/svcdev/svc/install/installtest"
 	"github.com/svcdev/svc/launchd"
+	"github.com/svcdev/svc/ready"
 	"github.com/svcdev/svc/systemd"
 )
 
@@ -54,10 +55,10 @@ func systemdExec(t *testing.T, root string, s install.Spec) ([]string, map[strin
 	if err != nil {
 		t.Fatalf("UnquoteExec(%q): %v", lines[0], err)
 	}
-	if s.Ready == "" || s.Ready == "notify" || !s.Wrapped() {
+	if !s.Ready.IsProbe() {
 		return argv, nil // the program itself, or BINARY run
 	}
-	return afterDashes(t, argv, []string{s.Binary, "run", "--ready", s.Ready}), nil
+	return afterDashes(t, argv, []string{s.Binary, "run", "--ready", s.Ready.String()}), nil
 }
 
 // afterDashes checks that argv is prefix, then "--", and returns the
@@ -75,8 +76,8 @@ func afterDashes(t *testing.T, argv, prefix []string) []string {
 // program's runner after the hardened set-up.
 func classicFlags(s install.Spec, log string) []string {
 	f := []string{"--log", log}
-	if s.Ready != "" {
-		f = append(f, "--ready", s.Ready)
+	if s.Ready.Kind != ready.None {
+		f = append(f, "--ready", s.Ready.String())
 	}
 	return f
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/svcdev/svc/launchd"
+	"github.com/svcdev/svc/ready"
 )
 
 // Launchd installs a launchd job: a daemon in /Library/LaunchDaemons, or
@@ -166,7 +167,7 @@ func (t Launchd) Job(s Spec) (*launchd.Job, error) {
 	}
 	argv := s.runArgv()
 	if s.Wrapped() {
-		if s.Ready != "" {
+		if s.Ready.Kind != ready.None {
 			return nil, fmt.Errorf("install: %s: launchd: %w: readiness %q: launchd has no readiness protocol (launchctl kickstart returns once the job is spawned); install without --ready",
 				s.Name, ErrInvalid, s.Ready)
 		}

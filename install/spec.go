@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/svcdev/svc/ready"
 )
 
 // Spec describes one service. Its zero fields are the defaults; only Name
@@ -38,10 +40,9 @@ type Spec struct {
 	// Exec is the wrapped program, an absolute path; empty for a program
 	// that speaks the contract.
 	Exec string
-	// Ready is when the wrapped program is started, in package ready's
-	// vocabulary ("" once it runs, notify, tcp:HOST:PORT, http:URL,
-	// file:PATH, exec:CMD); Exec only.
-	Ready string
+	// Ready is when the wrapped program is started (package ready: once
+	// it runs, notify, or a probe); Exec only.
+	Ready ready.Spec
 
 	// Documentation lists URIs of the service's documentation
 	// ("man:svc(1)", "https://..."): systemd's Documentation=, which
@@ -287,7 +288,7 @@ func nameChar(r rune) bool {
 
 func (s Spec) checkBinary() error {
 	if !s.Wrapped() {
-		if s.Ready != "" {
+		if s.Ready.Kind != ready.None {
 			return invalid("readiness %q: only a wrapped program (Exec) takes one; a binary on svc says READY=1 itself", s.Ready)
 		}
 		if s.Binary == "" {

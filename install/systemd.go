@@ -258,7 +258,7 @@ func systemdExec(svc *systemd.Service, s Spec) error {
 			return err
 		}
 		svc.Type = "notify"
-		svc.ExecStart = append([]string{s.Binary, "run", "--ready", s.Ready, "--"}, direct...)
+		svc.ExecStart = append([]string{s.Binary, "run", "--ready", s.Ready.String(), "--"}, direct...)
 	}
 	if s.LogFile != "" {
 		svc.StandardOutput = "append:" + s.LogFile

@@ -1,7 +1,7 @@
 package install
 
 import (
-	"strings"
+	"github.com/svcdev/svc/ready"
 )
 
 // A wrapped program (Spec.Exec) knows nothing of svc. Each target runs it
@@ -30,26 +30,23 @@ const (
 
 func (s Spec) readiness() readiness {
 	switch {
-	case s.Ready == "":
+	case s.Ready.Kind == ready.None:
 		return readyNone
-	case s.Ready == "notify":
+	case s.Ready.Kind == ready.Notify:
 		return readyNotify
 	}
 	return readyProbe
 }
 
-// checkReady refuses what is not a readiness of package ready's
-// vocabulary.
-func checkReady(r string) error {
-	if r == "" || r == "notify" {
-		return nil
-	}
-	kind, arg, _ := strings.Cut(r, ":")
+// checkReady refuses a readiness that --ready could not spell: its text
+// must parse back to it (one line, a known kind, a valid target).
+func checkReady(r ready.Spec) error {
+	back, err := ready.Parse(r.String())
 	switch {
-	case strings.ContainsAny(r, "\x00\n\r"):
-		return invalid("readiness %q: contains a NUL byte or a line break", r)
-	case kind != "tcp" && kind != "http" && kind != "file" && kind != "exec", arg == "":
-		return invalid("readiness %q: want notify, tcp:HOST:PORT, http:URL, file:PATH or exec:CMD", r)
+	case err != nil:
+		return invalid("readiness: %v", err)
+	case back != r:
+		return invalid("readiness of kind %d: not one --ready can spell (%q)", r.Kind, r.String())
 	}
 	return nil
 }
@@ -83,8 +80,8 @@ func classicFlags(s Spec, log string) []string {
 	if log != "" {
 		a = append(a, "--log", log)
 	}
-	if s.Wrapped() && s.Ready != "" {
-		a = append(a, "--ready", s.Ready)
+	if s.Wrapped() && s.Ready.Kind != ready.None {
+		a = append(a, "--ready", s.Ready.String())
 	}
 	return a
 }

@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/svcdev/svc/install"
+	"github.com/svcdev/svc/ready"
 )
 
 // Harness describes the target under test.
@@ -305,34 +306,42 @@ func (h Harness) scope(t *testing.T) {
 }
 
 // wrapped is h.spec wrapping a program (the harness binary itself) with
-// readiness ready.
-func (h Harness) wrapped(ready string) install.Spec {
+// readiness r.
+func (h Harness) wrapped(r ready.Spec) install.Spec {
 	s := h.spec()
-	s.Exec, s.Ready = h.Binary, ready
+	s.Exec, s.Ready = h.Binary, r
 	s.Args = []string{"-m", "http.server", "8080"}
 	return s
 }
 
 // readinesses are the readinesses the suite wraps a program with: one of
 // each way a target keeps them (none, the program's own, a probe).
-func (h Harness) readinesses() []string {
+func (h Harness) readinesses() []ready.Spec {
 	if !h.Readiness {
-		return []string{""}
+		return []ready.Spec{{}}
 	}
-	return []string{"", "notify", "tcp:127.0.0.1:8080", "exec:test -e '/run/x y' && echo \"$HOME\" 100%"}
+	var out []ready.Spec
+	for _, r := range []string{"", "notify", "tcp:127.0.0.1:8080", "exec:test -e '/run/x y' && echo \"$HOME\" 100%"} {
+		s, err := ready.Parse(r)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func (h Harness) wrappedCarriesBytes(t *testing.T) {
-	for _, ready := range h.readinesses() {
+	for _, r := range h.readinesses() {
 		carried := 0
 		for _, v := range TrickyValues {
-			s := h.wrapped(ready)
+			s := h.wrapped(r)
 			s.Args = []string{v, "--x", v}
 			s.Environment = []install.EnvVar{{Name: "V", Value: v}}
 			p, err := h.Target.Plan(s)
 			if err != nil {
 				if !strings.Contains(err.Error(), s.Name) {
-					t.Errorf("ready %q, value %q: error %q does not name the service", ready, v, err)
+					t.Errorf("ready %q, value %q: error %q does not name the service", r, v, err)
 				}
 				continue
 			}
@@ -340,16 +349,16 @@ func (h Harness) wrappedCarriesBytes(t *testing.T) {
 			apply(t, root, p)
 			argv, env := h.Exec(t, root, s)
 			if want := append([]string{s.Exec}, s.Args...); !slices.Equal(argv, want) {
-				t.Errorf("ready %q, value %q: the program would run as %q; want %q", ready, v, argv, want)
+				t.Errorf("ready %q, value %q: the program would run as %q; want %q", r, v, argv, want)
 			}
 			if env != nil && env["V"] != v {
-				t.Errorf("ready %q, value %q: the program would get V=%q", ready, v, env["V"])
+				t.Errorf("ready %q, value %q: the program would get V=%q", r, v, env["V"])
 			}
 			carried++
 		}
-		t.Logf("%s, ready %q: %d of %d values carried exactly, the rest refused", h.Target.Name(), ready, carried, len(TrickyValues))
+		t.Logf("%s, ready %q: %d of %d values carried exactly, the rest refused", h.Target.Name(), r, carried, len(TrickyValues))
 		if carried == 0 {
-			t.Errorf("ready %q: no value carried at all", ready)
+			t.Errorf("ready %q: no value carried at all", r)
 		}
 	}
 }
@@ -365,19 +374,19 @@ var TrickyFileNames = []string{
 // symlink to it in a temporary directory).
 func (h Harness) wrappedProgramPaths(t *testing.T) {
 	dir := t.TempDir()
-	for _, ready := range h.readinesses() {
+	for _, r := range h.readinesses() {
 		carried := 0
 		for _, name := range TrickyFileNames {
 			prog := filepath.Join(dir, name)
 			if err := os.Symlink(h.Binary, prog); err != nil && !errors.Is(err, fs.ErrExist) {
 				t.Fatal(err)
 			}
-			s := h.wrapped(ready)
+			s := h.wrapped(r)
 			s.Exec = prog
 			p, err := h.Target.Plan(s)
 			if err != nil {
 				if !strings.Contains(err.Error(), s.Name) {
-					t.Errorf("ready %q, program %q: error %q does not name the service", ready, prog, err)
+					t.Errorf("ready %q, program %q: error %q does not name the service", r, prog, err)
 				}
 				continue
 			}
@@ -385,13 +394,13 @@ func (h Harness) wrappedProgramPaths(t *testing.T) {
 			apply(t, root, p)
 			argv, _ := h.Exec(t, root, s)
 			if want := append([]string{prog}, s.Args...); !slices.Equal(argv, want) {
-				t.Errorf("ready %q: the program would run as %q; want %q", ready, argv, want)
+				t.Errorf("ready %q: the program would run as %q; want %q", r, argv, want)
 			}
 			carried++
 		}
-		t.Logf("%s, ready %q: %d of %d program names carried exactly, the rest refused", h.Target.Name(), ready, carried, len(TrickyFileNames))
+		t.Logf("%s, ready %q: %d of %d program names carried exactly, the rest refused", h.Target.Name(), r, carried, len(TrickyFileNames))
 		if carried == 0 {
-			t.Errorf("ready %q: no program name carried at all", ready)
+			t.Errorf("ready %q: no program name carried at all", r)
 		}
 	}
 }
@@ -406,19 +415,20 @@ func (h Harness) wrappedRefusals(t *testing.T) {
 		"program with newline":   func(s *install.Spec) { s.Exec = "/usr/bin/web\n" },
 		"program with NUL":       func(s *install.Spec) { s.Exec = "/usr/bin/web\x00" },
 		"argument with NUL":      func(s *install.Spec) { s.Args = []string{"a\x00b"} },
-		"unknown readiness":      func(s *install.Spec) { s.Ready = "port:8080" },
-		"readiness on two lines": func(s *install.Spec) { s.Ready = "exec:true\nfalse" },
-		"readiness, no program":  func(s *install.Spec) { s.Exec, s.Ready = "", "notify" },
+		"unknown readiness":      func(s *install.Spec) { s.Ready = ready.Spec{Kind: 42, Addr: "127.0.0.1:8080"} },
+		"readiness on two lines": func(s *install.Spec) { s.Ready = ready.Spec{Kind: ready.Exec, Command: "true\nfalse"} },
+		"tcp readiness, no port": func(s *install.Spec) { s.Ready = ready.Spec{Kind: ready.TCP, Addr: "127.0.0.1"} },
+		"readiness, no program":  func(s *install.Spec) { s.Exec, s.Ready = "", ready.Spec{Kind: ready.Notify} },
 		"relative runner":        func(s *install.Spec) { s.Binary = "svc" },
 	} {
-		s := h.wrapped("")
+		s := h.wrapped(ready.Spec{})
 		change(&s)
 		if _, err := h.Target.Plan(s); !errors.Is(err, install.ErrInvalid) {
 			t.Errorf("%s: Plan = %v; want an error wrapping ErrInvalid", name, err)
 		}
 	}
 	if !h.Readiness {
-		s := h.wrapped("tcp:127.0.0.1:8080")
+		s := h.wrapped(ready.Spec{Kind: ready.TCP, Addr: "127.0.0.1:8080"})
 		if _, err := h.Target.Plan(s); !errors.Is(err, install.ErrInvalid) {
 			t.Errorf("a readiness the target cannot keep: Plan = %v; want an error wrapping ErrInvalid", err)
 		}
@@ -426,12 +436,12 @@ func (h Harness) wrappedRefusals(t *testing.T) {
 }
 
 func (h Harness) wrappedControl(t *testing.T) {
-	for _, ready := range h.readinesses() {
-		s := h.wrapped(ready)
+	for _, r := range h.readinesses() {
+		s := h.wrapped(r)
 		for _, v := range []install.Verb{install.Start, install.Stop, install.Restart, install.Reload, install.Status} {
 			c, err := h.Target.Control(s, v)
 			if err != nil || len(c.Argv) == 0 {
-				t.Errorf("ready %q: Control(%s) = %v, %v", ready, v, c.Argv, err)
+				t.Errorf("ready %q: Control(%s) = %v, %v", r, v, c.Argv, err)
 			}
 		}
 	}
