@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/svcdev/svc/classic/pidfile"
 	"github.com/svcdev/svc/systemd"
 )
 
@@ -39,6 +40,9 @@ func setUp(h handoff, o Options, err error) *Daemon {
 	d, err := daemonSetUp(n, h.notify, o)
 	if err != nil {
 		exitReporting(n, err)
+	}
+	if o.Exec != "" {
+		execProgram(n, d, o) // does not return
 	}
 	n.Close()
 	return d
@@ -68,7 +72,7 @@ func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error)
 		return nil, err
 	}
 	defer out.Close()
-	pf, err := Create(o.PIDFile)
+	pf, err := pidfile.CreateFor(o.PIDFile, Exec(o.Exec).proof())
 	if errors.Is(err, ErrRunning) {
 		var re *RunningError
 		errors.As(err, &re)
@@ -82,6 +86,12 @@ func daemonSetUp(n *systemd.Notifier, notify string, o Options) (*Daemon, error)
 	if err := cr.drop(); err != nil {
 		pf.Remove()
 		return nil, err
+	}
+	if o.NoNewPrivs {
+		if err := NoNewPrivs(); err != nil {
+			pf.Remove()
+			return nil, err
+		}
 	}
 	if err := redirectStdio(out); err != nil {
 		pf.Remove()

@@ -2,8 +2,10 @@ package classic
 
 import (
 	"github.com/svcdev/svc/classic/pidfile"
+	"github.com/svcdev/svc/ready"
 
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"syscall"
@@ -70,12 +72,28 @@ type StartError struct {
 	Timeout time.Duration  // non-zero: READY=1 did not come in time
 	Cause   error          // the context's error, or what went wrong in the protocol
 	Killed  bool           // the launcher killed the daemon
+
+	// A wrapped program's (Options.Exec): which, its log, what it wrote
+	// there since the launch began (the last lines, escaped), and the
+	// probe's last failure when it timed out.
+	Program    string
+	Ran        bool   // exec succeeded: it ran (what follows is its own)
+	LastStatus string // the program's own last STATUS= (not an error)
+	Log        string
+	Output     string
+	LastCheck  error
 }
 
 func (e *StartError) Error() string {
 	who := "daemon"
 	if e.PID > 0 {
 		who = fmt.Sprintf("daemon pid %d", e.PID)
+	}
+	if e.Program != "" {
+		who = e.Program
+		if e.PID > 0 {
+			who = fmt.Sprintf("%s (pid %d)", e.Program, e.PID)
+		}
 	}
 	var why string
 	switch {
@@ -95,10 +113,30 @@ func (e *StartError) Error() string {
 	default:
 		why = fmt.Sprintf("exited with status %d before it was ready", e.Code)
 	}
+	var nr *ready.NotReadyError
+	if e.Timeout > 0 && errors.As(e.LastCheck, &nr) {
+		why += fmt.Sprintf(" (last check of %s: %v)", nr.Spec, nr.Last)
+	}
+	if e.LastStatus != "" {
+		why += fmt.Sprintf(" (its last status: %s)", e.LastStatus)
+	}
 	if e.Killed {
 		why += "; killed"
 	}
-	return "classic: " + who + ": " + why
+	if e.Program != "" && e.Timeout == 0 && e.Cause == nil && e.Status == "" && e.Signal == 0 && e.Code == 0 {
+		why += " (a wrapped program must stay in the foreground: turn off its own daemonizing)"
+	}
+	msg := "classic: " + who + ": " + why
+	switch {
+	case !e.Ran:
+	case e.Output != "":
+		msg += "; its last words, in " + e.Log + ":\n  " + strings.ReplaceAll(e.Output, "\n", "\n  ")
+	case e.Log == "":
+		msg += " (its output went to /dev/null: give --log FILE to see it)"
+	default:
+		msg += " (it wrote nothing to " + e.Log + ")"
+	}
+	return msg
 }
 
 // Unwrap gives the daemon's errno or the cause, for errors.Is.

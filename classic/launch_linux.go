@@ -15,10 +15,22 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/svcdev/svc/classic/pidfile"
+	"github.com/svcdev/svc/ready"
 )
 
 // launch is the launcher's side: notify socket, middle process, wait.
 func launch(ctx context.Context, o Options) (*Launched, error) {
+	w := &watch{o: o, pidfd: -1, execFD: -1, probeFD: -1}
+	if o.Ready.IsProbe() {
+		p, err := o.Ready.Prepare()
+		if err != nil {
+			return nil, err
+		}
+		w.prober = p
+	}
+	if o.Exec != "" && o.LogFile != "" {
+		w.logOffset = logSize(o.LogFile)
+	}
 	notify, addr, err := listenNotify()
 	if err != nil {
 		return nil, err
@@ -34,8 +46,13 @@ func launch(ctx context.Context, o Options) (*Launched, error) {
 		unix.Close(pair[0])
 		return nil, err
 	}
-	w := &watch{o: o, notify: notify, ctrl: pair[0], middle: mpid, pidfd: -1}
+	w.notify, w.ctrl, w.middle = notify, pair[0], mpid
 	l, err := w.run(ctx)
+	w.stopProbe()
+	w.closeEarly()
+	if w.execFD >= 0 {
+		unix.Close(w.execFD)
+	}
 	// EOF on the control socket tells the middle process to exit at once.
 	// Reap it before returning, success or not: once it is gone the daemon
 	// has been re-parented (to init or a subreaper), so a manager that
@@ -124,6 +141,15 @@ type watch struct {
 
 	middleStatus *unix.WaitStatus // once reaped
 
+	// A wrapped program (Options.Exec): exec's pipe, its outcome, the
+	// probe and the log offset its last words start at.
+	execFD               int // read end, from X_SVC_EXEC=; -1 before
+	execDone, execFailed bool
+	prober               *ready.Prober
+	probe                *probeRun
+	probeFD              int // eventfd the probe signals, or -1
+	logOffset            int64
+
 	buf, oob []byte  // for datagrams
 	line     []byte  // a partial control line
 	early    []dgram // datagrams that came before the daemon's pid
@@ -158,9 +184,18 @@ func (w *watch) run(ctx context.Context) (*Launched, error) {
 		case w.pidfd >= 0:
 			// The middle died without a report: watch the daemon itself.
 			fds = append(fds, unix.PollFd{Fd: int32(w.pidfd), Events: unix.POLLIN})
+		default:
+			fds = append(fds, unix.PollFd{Fd: -1})
 		}
+		fds = append(fds, unix.PollFd{Fd: int32(w.execFD), Events: unix.POLLIN}, unix.PollFd{Fd: int32(w.probeFD), Events: unix.POLLIN})
 		if err := poll(fds, left); err != nil {
 			return nil, w.abort(&StartError{Cause: err})
+		}
+		if w.execFD >= 0 && fds[3].Revents != 0 {
+			w.readExec(deadline)
+		}
+		if w.probeFD >= 0 && fds[4].Revents != 0 {
+			w.probeDone()
 		}
 		if !w.ctrlEOF && fds[2].Revents != 0 {
 			if err := w.readControl(); err != nil {
@@ -184,7 +219,7 @@ func (w *watch) run(ctx context.Context) (*Launched, error) {
 // outcome decides, once the sockets are read, whether the launch is over.
 func (w *watch) outcome() (*Launched, error, bool) {
 	switch {
-	case w.ready:
+	case w.isReady():
 		return &Launched{PID: w.pid, PIDFile: w.pidfile, Status: w.status}, nil, true
 	case w.exited && w.already && w.exitCode == 0:
 		return &Launched{PID: w.alreadyPID, Already: true, Status: w.status}, nil, true
@@ -223,6 +258,18 @@ func (w *watch) middleFailure() error {
 // startError fills e with what the daemon told.
 func (w *watch) startError(e *StartError) *StartError {
 	e.PID, e.Status, e.Errno = w.pid, w.status, w.errno
+	if w.o.Exec != "" {
+		e.Program, e.Log, e.Ran = w.o.Exec, w.o.LogFile, w.execDone
+		if w.execDone { // its STATUS= says how it was, not why it failed
+			e.Status, e.LastStatus = "", e.Status
+		}
+		if e.Log != "" {
+			e.Output = lastWords(e.Log, w.logOffset)
+		}
+		if e.Timeout > 0 && w.probe != nil {
+			e.LastCheck = w.stopProbe()
+		}
+	}
 	return e
 }
 

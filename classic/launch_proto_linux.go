@@ -15,6 +15,7 @@ import (
 type dgram struct {
 	pid int
 	msg string
+	fds []int // passed with it (SCM_RIGHTS), ours to close
 }
 
 // maxEarly bounds the datagrams kept while the daemon's pid is unknown.
@@ -66,7 +67,9 @@ func (w *watch) controlLine(line string) {
 		}
 		for _, d := range w.early {
 			if d.pid == w.pid {
-				w.fields(d.msg)
+				w.take(d)
+			} else {
+				closeFDs(d.fds)
 			}
 		}
 		w.early = nil
@@ -95,24 +98,50 @@ func (w *watch) readNotify() error {
 		case err != nil:
 			return os.NewSyscallError("recvmsg notify socket", err)
 		}
-		d := dgram{pid: senderPID(oob[:oobn]), msg: string(buf[:n])}
+		pid, fds := credentials(oob[:oobn])
+		d := dgram{pid: pid, msg: string(buf[:n]), fds: fds}
 		switch {
 		case w.pid == 0 && len(w.early) < maxEarly:
 			w.early = append(w.early, d)
 		case w.pid != 0 && d.pid == w.pid:
-			w.fields(d.msg)
+			w.take(d)
+		default:
+			closeFDs(d.fds)
 		}
 	}
 }
 
-// senderPID returns the pid in SCM_CREDENTIALS and closes any descriptors
-// a sender passed (FDSTORE=1 means nothing to a launcher).
-func senderPID(oob []byte) int {
+// take applies a datagram of the daemon's. The only descriptor it may
+// pass that the launcher keeps is X_SVC_EXEC='s (exec_linux.go); any
+// other (FDSTORE=1 means nothing to a launcher) is closed.
+func (w *watch) take(d dgram) {
+	w.fields(d.msg)
+	if w.execFD < 0 && len(d.fds) > 0 && strings.Contains("\n"+d.msg, "\nX_SVC_EXEC=") {
+		w.execFD, d.fds = d.fds[0], d.fds[1:]
+	}
+	closeFDs(d.fds)
+}
+
+// closeEarly closes what datagrams of unknown senders passed.
+func (w *watch) closeEarly() {
+	for _, d := range w.early {
+		closeFDs(d.fds)
+	}
+}
+
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// credentials returns the pid in SCM_CREDENTIALS and the descriptors a
+// sender passed (received close-on-exec).
+func credentials(oob []byte) (pid int, fds []int) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0
+		return 0, nil
 	}
-	pid := 0
 	for _, m := range msgs {
 		if m.Header.Level != unix.SOL_SOCKET {
 			continue
@@ -123,14 +152,12 @@ func senderPID(oob []byte) int {
 				pid = int(c.Pid)
 			}
 		case unix.SCM_RIGHTS:
-			if fds, err := unix.ParseUnixRights(&m); err == nil {
-				for _, fd := range fds {
-					unix.Close(fd)
-				}
+			if got, err := unix.ParseUnixRights(&m); err == nil {
+				fds = append(fds, got...)
 			}
 		}
 	}
-	return pid
+	return pid, fds
 }
 
 // fields applies one datagram's assignments.

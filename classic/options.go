@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/svcdev/svc/classic/pidfile"
+	"github.com/svcdev/svc/ready"
 )
 
 // Defaults for the zero Options.
@@ -43,6 +44,25 @@ type Options struct {
 	// daemon processes are started with; nil: os.Args[1:]. They must lead
 	// the program back to Daemonize with the same Options.
 	Args []string
+	// NoNewPrivs sets no_new_privs on the daemon even without User (with
+	// User it is always set, and the capability sets emptied).
+	NoNewPrivs bool
+
+	// Exec, if set, is a program the daemon becomes once it is set up: it
+	// execs Exec (absolute, no symbolic link in it: ResolveExec) with
+	// ExecArgs as its argv (ExecArgs[0] is the name it runs under), and
+	// Daemonize does not return there. The program keeps the pidfile's
+	// descriptor and its lock, so the pidfile names the program itself,
+	// and stop, status and reload find it through Exec(Exec). Its stdout
+	// and stderr are LogFile; a program that dies before it is ready
+	// has its last lines there reported by the launcher.
+	Exec     string
+	ExecArgs []string
+	// Ready is how the launcher knows the program Exec runs is ready:
+	// ready.Notify gives it NOTIFY_SOCKET and waits for READY=1 from its
+	// pid; a probe is run by the launcher; ready.None: it is ready once
+	// exec succeeded. Only for Exec (this program says READY=1 itself).
+	Ready ready.Spec
 }
 
 // resolved returns o with defaults filled in and paths made absolute, so
@@ -66,6 +86,14 @@ func (o Options) resolved() (Options, error) {
 	}
 	if o.Args == nil && len(os.Args) > 0 {
 		o.Args = os.Args[1:]
+	}
+	if o.Exec == "" && o.Ready.Kind != ready.None {
+		return o, fmt.Errorf("classic: a readiness spec (%s) is for a wrapped program (Options.Exec)", o.Ready)
+	}
+	if o.Exec != "" {
+		if !filepath.IsAbs(o.Exec) || len(o.ExecArgs) == 0 {
+			return o, fmt.Errorf("classic: Options.Exec %q: want an absolute path, and its argv in ExecArgs", o.Exec)
+		}
 	}
 	pf, err := pidfile.Clean(o.PIDFile)
 	if err != nil {

@@ -34,7 +34,7 @@ func (d *Daemon) ReloadSocket() string { return reloadAddr(os.Getpid()) }
 // cannot be heard is signalled anyway, with ErrUnconfirmed. The pid is
 // the daemon's whenever it was signalled.
 func Reload(ctx context.Context, path string, timeout time.Duration) (int, error) {
-	info, proc, err := findRunning(path)
+	info, proc, err := Exec("").findRunning(path)
 	if err != nil {
 		return 0, err
 	}
@@ -93,7 +93,9 @@ func awaitReload(ctx context.Context, fd int, proc *pidfile.Proc, timeout time.D
 			if err != nil {
 				break // EAGAIN: all read
 			}
-			if senderPID(oob[:oobn]) != proc.PID() {
+			pid, fds := credentials(oob[:oobn])
+			closeFDs(fds)
+			if pid != proc.PID() {
 				continue // not the daemon's word
 			}
 			if done, err := reloadOutcome(string(buf[:n])); done {

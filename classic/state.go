@@ -36,3 +36,14 @@ func Create(path string) (*PIDFile, error) { return pidfile.Create(path) }
 // Inspect tells whether path's daemon, this program, runs
 // (pidfile.Inspect).
 func Inspect(path string) Info { return pidfile.Inspect(path, "") }
+
+// Exec is the program a wrapped daemon runs (Options.Exec): an absolute
+// path with no symbolic link in it (ResolveExec), which stop, status and
+// reload prove the pidfile's holder runs instead of this program. Its
+// methods are the package's functions of the same names for that daemon;
+// Exec("") is this program. A wrapped program knows nothing of the
+// reload report, so its Reload only signals (Signal with SIGHUP).
+type Exec string
+
+// Inspect tells whether path's daemon, running e, runs.
+func (e Exec) Inspect(path string) Info { return pidfile.Inspect(path, e.proof()) }

@@ -29,3 +29,14 @@ func Wait(ctx context.Context, path string) (Info, error) {
 func Signal(path string, sig os.Signal) (int, error) {
 	return 0, fmt.Errorf("signal %s: %w", path, errors.ErrUnsupported)
 }
+
+// Stop is unsupported here.
+func (e Exec) Stop(ctx context.Context, path string, timeout time.Duration) (Info, error) {
+	return Stop(ctx, path, timeout)
+}
+
+// Wait is unsupported here.
+func (e Exec) Wait(ctx context.Context, path string) (Info, error) { return Wait(ctx, path) }
+
+// Signal is unsupported here.
+func (e Exec) Signal(path string, sig os.Signal) (int, error) { return Signal(path, sig) }

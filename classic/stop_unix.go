@@ -34,10 +34,15 @@ const killWait = 5 * time.Second
 // Unknown pidfile is an error and nothing is signalled. If ctx ends
 // first, Stop returns its error; the daemon may still be exiting.
 func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error) {
+	return Exec("").Stop(ctx, path, timeout)
+}
+
+// Stop is Stop for a daemon that runs e.
+func (e Exec) Stop(ctx context.Context, path string, timeout time.Duration) (Info, error) {
 	if timeout <= 0 {
 		timeout = DefaultStopTimeout
 	}
-	info, proc, err := pidfile.Find(path, "")
+	info, proc, err := pidfile.Find(path, e.proof())
 	if err != nil {
 		return info, err
 	}
@@ -70,8 +75,11 @@ func Stop(ctx context.Context, path string, timeout time.Duration) (Info, error)
 // the process itself (a pidfd; kqueue on the BSDs), not on a timer, until
 // ctx ends. A supervisor that must learn when a classic daemon is gone
 // (OpenRC's supervise-daemon, through `status --wait`) uses it.
-func Wait(ctx context.Context, path string) (Info, error) {
-	info, proc, err := pidfile.Find(path, "")
+func Wait(ctx context.Context, path string) (Info, error) { return Exec("").Wait(ctx, path) }
+
+// Wait is Wait for a daemon that runs e.
+func (e Exec) Wait(ctx context.Context, path string) (Info, error) {
+	info, proc, err := pidfile.Find(path, e.proof())
 	if err != nil || proc == nil {
 		return info, err
 	}
@@ -79,13 +87,13 @@ func Wait(ctx context.Context, path string) (Info, error) {
 	if _, err := proc.Wait(ctx, math.MaxInt64); err != nil {
 		return info, fmt.Errorf("wait %s: %w", info.Path, err)
 	}
-	return Inspect(path), nil
+	return e.Inspect(path), nil
 }
 
 // findRunning is pidfile.Find for a verb that needs a running daemon:
 // anything else is an error, wrapping ErrNotRunning when none runs.
-func findRunning(path string) (pidfile.Info, *pidfile.Proc, error) {
-	info, proc, err := pidfile.Find(path, "")
+func (e Exec) findRunning(path string) (pidfile.Info, *pidfile.Proc, error) {
+	info, proc, err := pidfile.Find(path, e.proof())
 	switch {
 	case err != nil:
 		return info, nil, err
@@ -100,12 +108,15 @@ func findRunning(path string) (pidfile.Info, *pidfile.Proc, error) {
 // Signal sends sig to path's daemon and returns its pid; SIGHUP asks it to
 // reload. Only a daemon proven as for Stop is signalled: otherwise the
 // error wraps ErrNotRunning (Stopped, Dead) or says why it is Unknown.
-func Signal(path string, sig os.Signal) (int, error) {
+func Signal(path string, sig os.Signal) (int, error) { return Exec("").Signal(path, sig) }
+
+// Signal is Signal for a daemon that runs e.
+func (e Exec) Signal(path string, sig os.Signal) (int, error) {
 	s, ok := sig.(unix.Signal)
 	if !ok {
 		return 0, fmt.Errorf("signal %v: not a Unix signal", sig)
 	}
-	info, proc, err := findRunning(path)
+	info, proc, err := e.findRunning(path)
 	if err != nil {
 		return 0, err
 	}

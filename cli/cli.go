@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/svcdev/svc"
+	"github.com/svcdev/svc/classic"
 	"github.com/svcdev/svc/install"
 )
 
@@ -218,26 +219,54 @@ func parseArgs(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	return 0, true
 }
 
+// target is the classic daemon stop, status and reload act on: its
+// pidfile and, for a wrapped program, the program it runs.
+type target struct {
+	pidfile string
+	exec    classic.Exec
+}
+
 // parsePidfile parses the flags of `PROG CMD --classic --pidfile P` (stop,
-// status, reload): --classic described by what, --pidfile, and those more
-// adds. ok is false when the caller must return code: exitOK after -h,
-// exitUsage on a usage error or a missing --pidfile.
-func (p *Program) parsePidfile(cmd, what string, args []string, stderr io.Writer, more func(*flag.FlagSet)) (pidfile string, code int, ok bool) {
-	var classic bool
+// status, reload): --classic described by what, --pidfile, --exec for a
+// Program that wraps others, and those more adds. ok is false when the
+// caller must return code: exitOK after -h, exitUsage on a usage error or
+// a missing --pidfile.
+func (p *Program) parsePidfile(cmd, what string, args []string, stderr io.Writer, more func(*flag.FlagSet)) (t target, code int, ok bool) {
+	var classicFlag bool
+	var exec string
 	fs := p.newFlags(cmd, stderr)
-	fs.BoolVar(&classic, "classic", false, what)
-	fs.StringVar(&pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
+	fs.BoolVar(&classicFlag, "classic", false, what)
+	fs.StringVar(&t.pidfile, "pidfile", "", "the daemon's pidfile `P` (required)")
+	if p.Wrap {
+		fs.StringVar(&exec, "exec", "", "the daemon is the wrapped program `PROG` (as started with -- PROG), not "+p.Name)
+	}
 	if more != nil {
 		more(fs)
 	}
 	if code, ok := parse(fs, args); !ok {
-		return "", code, false
+		return t, code, false
 	}
-	if pidfile == "" {
+	if t.pidfile == "" {
 		fmt.Fprintf(stderr, "%s %s: --classic needs --pidfile\n", p.Name, cmd)
-		return "", exitUsage, false
+		return t, exitUsage, false
 	}
-	return pidfile, 0, true
+	if exec != "" {
+		var err error
+		if t.exec, err = classic.ResolveExec(exec); err != nil {
+			fmt.Fprintf(stderr, "%s %s: --exec: %v\n", p.Name, cmd, err)
+			return t, exitUsage, false
+		}
+	}
+	return t, 0, true
+}
+
+// hint adds to a proof that failed on the daemon's program what a
+// wrapping command's operator may have forgotten.
+func (p *Program) hint(t target, err error) error {
+	if p.Wrap && t.exec == "" && errors.Is(err, classic.ErrForeign) && strings.Contains(err.Error(), "it runs ") {
+		return fmt.Errorf("%w (if %s wrapped that program, name it: --exec PROG)", err, p.Name)
+	}
+	return err
 }
 
 // fail prints err as "PROG CMD: err" and returns exitFail. The prefix

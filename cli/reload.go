@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/svcdev/svc/classic"
@@ -23,13 +24,23 @@ func (p *Program) cmdReload(ctx context.Context, args []string, stdout, stderr i
 		return p.initCommand(ctx, "reload", args, stdout, stderr)
 	}
 	timeout := defaultReloadTimeout
-	pidfile, code, ok := p.parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
+	t, code, ok := p.parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
 		fs.DurationVar(&timeout, "timeout", defaultReloadTimeout, "wait this long for the daemon to say how the reload went")
 	})
 	if !ok {
 		return code
 	}
-	pid, err := classic.Reload(ctx, pidfile, timeout)
+	var pid int
+	var err error
+	if t.exec != "" {
+		// A wrapped program knows nothing of the reload report.
+		if pid, err = t.exec.Signal(t.pidfile, syscall.SIGHUP); err == nil {
+			fmt.Fprintf(stdout, "reload signalled (pid %d)\n", pid)
+			return exitOK
+		}
+	} else {
+		pid, err = classic.Reload(ctx, t.pidfile, timeout)
+	}
 	switch {
 	case errors.Is(err, classic.ErrNotRunning):
 		fmt.Fprintf(stderr, "%s reload: not running\n", p.Name)
@@ -40,7 +51,7 @@ func (p *Program) cmdReload(ctx context.Context, args []string, stdout, stderr i
 	case err != nil && pid > 0:
 		return p.fail(stderr, "reload", fmt.Errorf("pid %d: %w", pid, err))
 	case err != nil:
-		return p.fail(stderr, "reload", err)
+		return p.fail(stderr, "reload", p.hint(t, err))
 	}
 	fmt.Fprintf(stdout, "reloaded (pid %d)\n", pid)
 	return exitOK

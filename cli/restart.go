@@ -14,7 +14,7 @@ func (p *Program) cmdRestart(ctx context.Context, args []string, stdout, stderr 
 		return code
 	}
 	// The daemon re-runs as "start": only the launcher stops the old one.
-	if code := p.stopClassic(ctx, "restart", f.pidfile, defaultStopTimeout, io.Discard, stderr); code != exitOK {
+	if code := p.stopClassic(ctx, "restart", target{f.pidfile, f.exec}, defaultStopTimeout, io.Discard, stderr); code != exitOK {
 		return code
 	}
 	return p.startClassic(ctx, "restart", f, args, stdout, stderr)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/svcdev/svc"
 	"github.com/svcdev/svc/classic"
+	"github.com/svcdev/svc/ready"
 )
 
 // startFlags are the flags of start --classic and restart --classic; the
@@ -26,6 +27,13 @@ type startFlags struct {
 	timeout                                 time.Duration
 	neverReady                              bool
 	noNewPrivs                              bool
+
+	// A wrapped program (Program.Wrap): --ready, --exec as given, and
+	// what they and the arguments after the flags resolve to.
+	readyText, execText string
+	ready               ready.Spec
+	exec                classic.Exec
+	argv                []string
 }
 
 // flagNeverReady makes the daemon speak the protocol but never say READY,
@@ -50,7 +58,11 @@ func (p *Program) parseStart(name string, args []string, stderr io.Writer) (*sta
 	f := &startFlags{}
 	fs := p.startFlagSet(name, f, stderr)
 	p.addFlags(fs)
-	if code, ok := parse(fs, args); !ok {
+	parsed := parse
+	if p.Wrap {
+		parsed = parseArgs // -- PROG ARGS
+	}
+	if code, ok := parsed(fs, args); !ok {
 		return nil, code, false
 	}
 	if f.pidfile == "" {
@@ -68,7 +80,34 @@ func (p *Program) parseStart(name string, args []string, stderr io.Writer) (*sta
 		fmt.Fprintf(stderr, "%s %s: --%s is empty: name a %s, or leave the flag out to keep ours\n", p.Name, name, empty, empty)
 		return nil, exitUsage, false
 	}
+	if p.Wrap {
+		if err := f.wrapped(fs.Args()); err != nil {
+			fmt.Fprintf(stderr, "%s %s: %v\n", p.Name, name, err)
+			return nil, exitUsage, false
+		}
+	}
 	return f, 0, true
+}
+
+// wrapped resolves the program to wrap: --exec PROG with rest as its
+// arguments, or rest's first as PROG; none is svc's own service.
+func (f *startFlags) wrapped(rest []string) error {
+	var err error
+	if f.ready, err = ready.Parse(f.readyText); err != nil {
+		return err
+	}
+	switch {
+	case f.execText != "":
+		f.argv = append([]string{f.execText}, rest...)
+	case len(rest) > 0:
+		f.argv = rest
+	case f.ready.Kind != ready.None:
+		return fmt.Errorf("--ready is for a program this one wraps: --ready %s -- PROG ARGS", f.ready)
+	default:
+		return nil
+	}
+	f.exec, err = classic.ResolveExec(f.argv[0])
+	return err
 }
 
 // startFlagSet holds the flags of start --classic (and restart --classic)
@@ -86,6 +125,10 @@ func (p *Program) startFlagSet(name string, f *startFlags, stderr io.Writer) *fl
 	fs.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs on the daemon even without --user, which always sets it and empties the capability sets")
 	fs.BoolVar(&f.neverReady, flagNeverReady, false, "")
 	hideFlag(fs, flagNeverReady)
+	if p.Wrap {
+		fs.StringVar(&f.readyText, "ready", "", "how to know a wrapped program is ready, `SPEC`: notify, tcp:HOST:PORT, http:URL, file:PATH or exec:CMD (default: once it runs)")
+		fs.StringVar(&f.execText, "exec", "", "wrap `PROG` (same as `-- PROG ARGS`; the arguments after the flags are then its own)")
+	}
 	return fs
 }
 
@@ -105,15 +148,19 @@ func (f *startFlags) options(name string, daemonArgs []string) (classic.Options,
 		}
 	}
 	return classic.Options{
-		PIDFile: f.pidfile,
-		LogFile: f.log,
-		User:    f.user,
-		Group:   f.group,
-		Umask:   &umask,
-		Chdir:   f.chdir,
-		Timeout: f.timeout,
-		Name:    name,
-		Args:    daemonArgs,
+		PIDFile:    f.pidfile,
+		LogFile:    f.log,
+		User:       f.user,
+		Group:      f.group,
+		Umask:      &umask,
+		Chdir:      f.chdir,
+		Timeout:    f.timeout,
+		Name:       name,
+		Args:       daemonArgs,
+		NoNewPrivs: f.noNewPrivs,
+		Exec:       string(f.exec),
+		ExecArgs:   f.argv,
+		Ready:      f.ready,
 	}, nil
 }
 
@@ -145,12 +192,6 @@ func (p *Program) startClassic(ctx context.Context, name string, f *startFlags, 
 		return exitOK
 	}
 	defer d.Close()
-	if f.noNewPrivs {
-		if err := classic.NoNewPrivs(); err != nil {
-			d.Fail(err)
-			return p.fail(stderr, name, err)
-		}
-	}
 	if err := p.runDaemon(ctx, f, d); err != nil {
 		d.Fail(err)                      // if the service never got to say it; else a no-op for the launcher
 		return p.fail(stderr, name, err) // stderr is the log file by now

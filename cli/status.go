@@ -18,7 +18,7 @@ func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr i
 		return p.initCommand(ctx, "status", args, stdout, stderr)
 	}
 	var wait bool
-	pidfile, code, ok := p.parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
+	t, code, ok := p.parsePidfile("status", "report on the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&wait, "wait", false, "first wait, while the daemon runs, for its end (a supervisor's watch)")
 	})
 	if !ok {
@@ -30,11 +30,11 @@ func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr i
 	var info classic.Info
 	if wait {
 		var err error
-		if info, err = classic.Wait(ctx, pidfile); err != nil && info.Err == nil {
+		if info, err = t.exec.Wait(ctx, t.pidfile); err != nil && info.Err == nil {
 			info.State, info.Err = classic.Unknown, err
 		}
 	} else {
-		info = classic.Inspect(pidfile)
+		info = t.exec.Inspect(t.pidfile)
 	}
 	switch info.State {
 	case classic.Running:
@@ -44,7 +44,7 @@ func (p *Program) cmdStatus(ctx context.Context, args []string, stdout, stderr i
 	case classic.Dead:
 		fmt.Fprintf(stdout, "dead, but pidfile %s exists: %v\n", info.Path, info.Err)
 	default:
-		fmt.Fprintf(stdout, "unknown: %v\n", info.Err)
+		fmt.Fprintf(stdout, "unknown: %v\n", p.hint(t, info.Err))
 	}
 	return info.State.LSB()
 }

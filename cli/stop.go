@@ -18,22 +18,22 @@ func (p *Program) cmdStop(ctx context.Context, args []string, stdout, stderr io.
 		return p.initCommand(ctx, "stop", args, stdout, stderr)
 	}
 	timeout := defaultStopTimeout
-	pidfile, code, ok := p.parsePidfile("stop", "stop the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
+	t, code, ok := p.parsePidfile("stop", "stop the classic daemon by its pidfile", args, stderr, func(fs *flag.FlagSet) {
 		fs.DurationVar(&timeout, "timeout", defaultStopTimeout, "wait this long after SIGTERM, then SIGKILL")
 	})
 	if !ok {
 		return code
 	}
-	return p.stopClassic(ctx, "stop", pidfile, timeout, stdout, stderr)
+	return p.stopClassic(ctx, "stop", t, timeout, stdout, stderr)
 }
 
 // stopClassic stops the daemon holding pidfile; stopping a stopped one
 // succeeds.
-func (p *Program) stopClassic(ctx context.Context, name, pidfile string, timeout time.Duration, stdout, stderr io.Writer) int {
-	info, err := classic.Stop(ctx, pidfile, timeout)
+func (p *Program) stopClassic(ctx context.Context, name string, t target, timeout time.Duration, stdout, stderr io.Writer) int {
+	info, err := t.exec.Stop(ctx, t.pidfile, timeout)
 	switch {
 	case err != nil:
-		return p.fail(stderr, name, err)
+		return p.fail(stderr, name, p.hint(t, err))
 	case info.State != classic.Running:
 		fmt.Fprintln(stdout, "not running")
 	default:

@@ -166,8 +166,21 @@ func (s Spec) Prepare() (*Prober, error) {
 	return p, nil
 }
 
+// NotReadyError is Wait's error: ctx ended before a check passed.
+type NotReadyError struct {
+	Spec  Spec
+	Cause error // the context's
+	Last  error // the last check's failure
+}
+
+func (e *NotReadyError) Error() string {
+	return fmt.Sprintf("%v (last check of %s: %v)", e.Cause, e.Spec, e.Last)
+}
+
+func (e *NotReadyError) Unwrap() error { return e.Cause }
+
 // Wait checks until one check passes, starting 5ms apart and backing off
-// to 100ms; ctx bounds it. Its error names the last failure.
+// to 100ms; ctx bounds it. Its error is a *NotReadyError.
 func (p *Prober) Wait(ctx context.Context) error {
 	delay := 5 * time.Millisecond
 	for {
@@ -179,7 +192,7 @@ func (p *Prober) Wait(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w (last check: %v)", context.Cause(ctx), err)
+			return &NotReadyError{Spec: p.spec, Cause: context.Cause(ctx), Last: err}
 		case <-t.C:
 		}
 		delay = min(2*delay, 100*time.Millisecond)

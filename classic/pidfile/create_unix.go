@@ -40,7 +40,12 @@ const maxAttempts = 64
 // whoever holds it, it wraps ErrForeign; an unsafe directory or file,
 // ErrUnsafe. The pidfile has mode 0644 whatever the umask, so status works
 // for all; its descriptor is close-on-exec.
-func Create(path string) (*File, error) {
+func Create(path string) (*File, error) { return CreateFor(path, "") }
+
+// CreateFor is Create for a process that will exec exe (absolute, with
+// no symbolic link in it; "": this program): a holder of the pidfile that
+// runs exe is the daemon already running.
+func CreateFor(path, exe string) (*File, error) {
 	path, err := Clean(path)
 	if err != nil {
 		return nil, err
@@ -75,7 +80,7 @@ func Create(path string) (*File, error) {
 		if !errors.Is(err, unix.EEXIST) {
 			return nil, fmt.Errorf("pidfile %s: %w", path, &os.LinkError{Op: "link", Old: tmp.name, New: path, Err: err})
 		}
-		if err := claim(path, &w); err != nil {
+		if err := claim(path, exe, &w); err != nil {
 			return nil, err
 		}
 	}
@@ -95,7 +100,7 @@ func register(f *File) {
 // own: it unlinks it if stale, returns a *RunningError if its daemon
 // lives, and waits out a pidfile caught being replaced. A nil error
 // means: try again.
-func claim(path string, w *watch) error {
+func claim(path, exe string, w *watch) error {
 	o, err := open(path, true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -115,7 +120,7 @@ func claim(path string, w *watch) error {
 	} else if !errors.Is(err, errLocked) {
 		return fmt.Errorf("pidfile %s: %w", path, err)
 	}
-	info, n := examine(path, o, "")
+	info, n := examine(path, o, exe)
 	switch {
 	case n == lookAgain:
 		return nil
@@ -170,6 +175,24 @@ func (f *File) Remove() error {
 	f.fd, f.extra = -1, nil
 	delete(held.files, f.id)
 	return err
+}
+
+// KeepOnExec clears close-on-exec on every descriptor of the pidfile this
+// process has, so that the program it is about to exec holds the lock
+// (POSIX record locks survive execve; closing any descriptor of the file
+// would drop it). The program is then the daemon the pidfile names.
+func (f *File) KeepOnExec() error {
+	held.Lock()
+	defer held.Unlock()
+	if f.fd < 0 {
+		return fmt.Errorf("pidfile %s: removed", f.path)
+	}
+	for _, fd := range append([]int{f.fd}, f.extra...) {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0); err != nil {
+			return fmt.Errorf("pidfile %s: %w", f.path, os.NewSyscallError("fcntl F_SETFD", err))
+		}
+	}
+	return nil
 }
 
 func (f *File) unlink() error {

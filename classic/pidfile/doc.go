@@ -27,7 +27,10 @@
 //  3. The pid written in the file is that holder.
 //  4. The holder runs the expected executable: the same file as ours (or,
 //     after a package upgrade replaced it, the same path), or the program
-//     named when wrapping. Where /proc/PID/exe cannot be read (an
+//     named when wrapping. A wrapped script is run by the kernel as its
+//     interpreter (and a shim may exec yet another program), so for one
+//     the caller passes AnyExe and 1–3 stand alone, as they do on the
+//     BSDs. Where /proc/PID/exe cannot be read (an
 //     unprivileged status of root's daemon), 1–3 stand alone: such a
 //     caller can signal nothing anyway.
 //

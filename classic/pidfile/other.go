@@ -29,6 +29,12 @@ func Create(path string) (*File, error) {
 	return nil, fmt.Errorf("pidfile %s: %w", path, errors.ErrUnsupported)
 }
 
+// CreateFor is unsupported here.
+func CreateFor(path, exe string) (*File, error) { return Create(path) }
+
+// KeepOnExec is unsupported here; no File can exist.
+func (f *File) KeepOnExec() error { return errors.ErrUnsupported }
+
 // CheckDir is unsupported here.
 func CheckDir(path string) error { return fmt.Errorf("pidfile %s: %w", path, errors.ErrUnsupported) }
 

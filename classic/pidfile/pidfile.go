@@ -23,6 +23,11 @@ var (
 	ErrUnsafe = errors.New("writable by others")
 )
 
+// AnyExe, passed as the expected executable, accepts a holder whatever
+// it runs: for a wrapped script, which runs as its interpreter. The lock
+// and the pid (proofs 1–3 of the package doc) then stand alone.
+const AnyExe = "*"
+
 // RunningError says a live daemon holds the pidfile Create was asked for.
 type RunningError struct {
 	Path string

@@ -89,6 +89,15 @@ func decideStatus(argv []string) (pidfile string, ok bool) {
 	return C.GoString(pf), true
 }
 
+// goOnlyFlags are the flags of start that leave argv to Go.
+func goOnlyFlags() map[string]bool {
+	m := map[string]bool{}
+	for p := (**C.char)(unsafe.Pointer(&C.svc_prestart_go_only_flags)); *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
+		m[C.GoString(*p)] = true
+	}
+	return m
+}
+
 // flags are the C side's flags of `svc CMD --classic` (start, stop or status):
 // name -> takes a value.
 func flags(cmd string) map[string]bool {
@@ -103,13 +112,20 @@ func flags(cmd string) map[string]bool {
 		bools = (**C.char)(unsafe.Pointer(&C.svc_prestart_status_bool_flags))
 		values = (**C.char)(unsafe.Pointer(&C.svc_prestart_status_value_flags))
 	}
-	for _, set := range []struct {
+	sets := []struct {
 		list  **C.char
 		value bool
 	}{
 		{bools, false},
 		{values, true},
-	} {
+	}
+	if cmd == "start" {
+		sets = append(sets, struct {
+			list  **C.char
+			value bool
+		}{(**C.char)(unsafe.Pointer(&C.svc_prestart_go_only_flags)), true})
+	}
+	for _, set := range sets {
 		for p := set.list; *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
 			m[C.GoString(*p)] = set.value
 		}

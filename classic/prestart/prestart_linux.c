@@ -50,6 +50,9 @@ char svc_prestart_addr[SVC_PRESTART_ADDR_MAX];
 const char *const svc_prestart_bool_flags[] = {"classic", "test.never-ready", "no-new-privs", NULL};
 const char *const svc_prestart_value_flags[] = {"pidfile", "log", "user", "group", "umask", "chdir",
 						"timeout", "listen", "shutdown-delay", NULL};
+// Value flags of start that only Go serves: a wrapped program (--exec,
+// --ready) needs the exec pipe and the probes of Go's launcher.
+const char *const svc_prestart_go_only_flags[] = {"ready", "exec", NULL};
 // The value flags Go parses as durations: a bad one is a usage error.
 static const char *const duration_flags[] = {"timeout", "shutdown-delay", NULL};
 
@@ -129,6 +132,8 @@ static int walk(int argc, char **argv, const char *const *bools, const char *con
 		n = strcspn(name, "=");
 		if (name[n] == '=')
 			v = name + n + 1;
+		if (own && in(svc_prestart_go_only_flags, name, n))
+			return 0;
 		if (in(bools, name, n)) {
 			if (v && parse_bool(v) < 0)
 				return 0;

@@ -24,6 +24,7 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 // The flags of `svc start --classic`, by kind, NULL-terminated.
 extern const char *const svc_prestart_bool_flags[];
 extern const char *const svc_prestart_value_flags[];
+extern const char *const svc_prestart_go_only_flags[];
 
 // The same for `svc stop --classic` (stop_linux.c): the timeout in ns and
 // the --pidfile when the constructor may try to stop, else 0.

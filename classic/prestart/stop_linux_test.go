@@ -100,6 +100,15 @@ func flagsAsGo(t *testing.T, verb string) {
 	}
 	usage := regexp.MustCompile(`(?m)^  -(\S+)( \S+)?$`).FindAllStringSubmatch(res.stderr, -1)
 	c := flags(verb)
+	// --exec names a wrapped program: C knows it not, so leaves it to Go.
+	c["exec"] = true
+	pf := filepath.Join(t.TempDir(), "w.pid")
+	argv := []string{"svc", verb, "--classic", "--pidfile", pf, "--exec", "/bin/sleep"}
+	_, _, stopOK := decideStop(argv)
+	_, statusOK := decideStatus(argv)
+	if stopOK || statusOK {
+		t.Errorf("%s --exec: C acts; a wrapped program is Go's", verb)
+	}
 	if len(usage) != len(c) {
 		t.Errorf("%s --classic -h lists %d flags, C knows %d (%v):\n%s", verb, len(usage), len(c), c, res.stderr)
 	}
