@@ -177,8 +177,21 @@ func TestWrapSysVOnSystemd(t *testing.T) {
 		return pid
 	}
 
+	// stopAfter stops the service when t ends, so that a failure leaves
+	// nothing answering for the next subtest.
+	stopAfter := func(t *testing.T) {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+			defer cancel()
+			cmd := m.CommandContext(ctx, script, "stop")
+			cmd.Env = append(cmd.Env, skip...)
+			cmd.Run()
+		})
+	}
+
 	t.Run("direct", func(t *testing.T) {
 		m := m.with(t)
+		stopAfter(t)
 		m.expect(3, skip, script, "status")
 		m.expect(0, skip, script, "start")
 		if _, err := m.get(url); err != nil {
@@ -186,7 +199,6 @@ func TestWrapSysVOnSystemd(t *testing.T) {
 		}
 		daemonPID(t)
 		m.expect(0, skip, script, "status")
-		m.expect(0, skip, script, "start") // already running: LSB success
 		m.expect(0, skip, script, "stop")
 		if _, err := m.get(url); err == nil {
 			t.Error("the program still serves after stop")
@@ -195,8 +207,22 @@ func TestWrapSysVOnSystemd(t *testing.T) {
 		m.expect(0, skip, script, "stop") // stopping a stopped service succeeds
 	})
 
+	// LSB: starting a running service succeeds. The probe's port answers
+	// then, by the service itself.
+	t.Run("start when running", func(t *testing.T) {
+		m := m.with(t)
+		stopAfter(t)
+		m.expect(0, skip, script, "start")
+		pid := daemonPID(t)
+		m.expect(0, skip, script, "start")
+		if again := daemonPID(t); again != pid {
+			t.Errorf("a second start replaced pid %d with %d", pid, again)
+		}
+	})
+
 	t.Run("redirected to systemctl", func(t *testing.T) {
 		m := m.with(t)
+		stopAfter(t)
 		m.expect(0, nil, script, "start")
 		if _, err := m.get(url); err != nil {
 			t.Fatalf("%s start (systemctl) returned before the program was ready: %v", script, err)
@@ -258,6 +284,12 @@ func TestWrapOpenRC(t *testing.T) {
 	if args := strings.Split(ns.run("cat", fmt.Sprintf("/proc/%d/cmdline", pid)), "\x00"); args[0] != wrapPython {
 		t.Errorf("the pidfile names pid %d, running %q; want python3 itself", pid, args)
 	}
+	// The watcher's start finds python3 running, then waits on it.
+	waitFor(t, "the watcher waiting on the program", func() (bool, string) {
+		out, err := ns.try("pgrep", "-f", "status --classic --pidfile /run/"+name+".pid --exec "+wrapPython+" --wait")
+		log, _ := ns.try("cat", "/var/log/"+name+".log")
+		return err == nil, out + " log: " + log
+	})
 	if code, out := ns.code("rc-service", name, "status"); code != 0 {
 		t.Errorf("rc-service status: exit %d\n%s", code, out)
 	}
