@@ -82,6 +82,7 @@ func TestBenchmarks(t *testing.T) {
 	r.scale = benchScale(t, b, 100)
 	r.systemd = benchSystemd(t, b, r.rounds)
 	r.echod = benchEchod(t, b, r.rounds)
+	r.wrap = benchWrap(t, b, r.rounds)
 	out := os.Getenv("SVC_BENCH_OUT")
 	if out == "" {
 		out = filepath.Join(t.TempDir(), "BENCHMARKS.md")

@@ -19,6 +19,7 @@ type report struct {
 	systemd *systemdResult
 	idle    *idleResult
 	echod   *echodResult
+	wrap    *wrapResult
 }
 
 func machine() string {
@@ -109,6 +110,9 @@ func (r *report) markdown() string {
 	}
 	if e := r.echod; e != nil {
 		w("\n## A program of its own: examples/echod\n\n%s", e.markdown())
+	}
+	if x := r.wrap; x != nil {
+		w("\n## Wrapping any program: svc start --classic -- PROG\n\n%s", x.markdown())
 	}
 	return b.String()
 }
