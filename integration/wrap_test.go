@@ -137,6 +137,32 @@ func TestWrapSystemd(t *testing.T) {
 		}
 	})
 
+	// The user's manager, a probe, and a log file in a directory install
+	// makes (the manager opens it: StandardOutput=append:).
+	t.Run("user manager", func(t *testing.T) {
+		m := m.with(t)
+		if _, err := m.try("systemctl", "start", "user@0.service"); err != nil {
+			t.Skipf("no systemd --user manager: %v", err)
+		}
+		env := []string{"XDG_RUNTIME_DIR=/run/user/0", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus"}
+		const name, port, log = "wrap-user", 8196, "/root/.local/state/wrap user/web.log"
+		m.expect(0, env, append([]string{svcPath, "install", "--user", "--name", name, "--exec", wrapPython, "--log", log,
+			"--ready", "tcp:127.0.0.1:" + strconv.Itoa(port), "--"}, httpServerArgs(port)...)...)
+		m.expect(0, env, svcPath, "start", "--user", "--name", name)
+		if _, err := m.get(fmt.Sprintf("http://127.0.0.1:%d/", port)); err != nil {
+			t.Fatalf("svc start --user returned before the program was ready: %v", err)
+		}
+		if out := m.expect(0, env, svcPath, "status", "--user", "--name", name); !strings.Contains(out, "running") {
+			t.Errorf("svc status --user: %s", out)
+		}
+		m.expect(0, env, svcPath, "stop", "--user", "--name", name)
+		// http.server logs each request to stderr, line-buffered.
+		if b, err := m.ReadFile(log); err != nil || !strings.Contains(string(b), `"GET / HTTP/1.1" 200`) {
+			t.Errorf("the log file %s: %v %q; want python3's own request log", log, err, b)
+		}
+		m.expect(0, env, svcPath, "uninstall", "--user", "--name", name)
+	})
+
 	t.Run("uninstall leaves nothing", func(t *testing.T) {
 		for _, name := range []string{"wrap-tcp", "wrap-notify", "wrap-exec", "wrap-boom"} {
 			m.with(t).run(svcPath, "uninstall", "--name", name)
