@@ -207,6 +207,12 @@ func (w *watch) run(ctx context.Context) (*Launched, error) {
 		if err := w.readNotify(); err != nil {
 			return nil, w.abort(&StartError{Cause: err})
 		}
+		// An exec pipe that came with this round's datagrams is read now:
+		// a program that exec'd and died at once has it at EOF already,
+		// and its death must not be judged as if it never ran.
+		if w.execFD >= 0 && readable(w.execFD) {
+			w.readExec(deadline)
+		}
 		if l, err, done := w.outcome(); done {
 			return l, err
 		}

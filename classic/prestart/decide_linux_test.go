@@ -147,7 +147,6 @@ func TestFlagsAsGo(t *testing.T) {
 		t.Fatalf("start --classic -h lists %d flags:\n%s", len(usage), res.stderr)
 	}
 	c := flags("start")
-	goOnly := goOnlyFlags()
 	shown := map[string]bool{}
 	for _, m := range usage {
 		name, takesValue := m[1], m[2] != ""
@@ -155,13 +154,7 @@ func TestFlagsAsGo(t *testing.T) {
 		if v, ok := c[name]; !ok || v != takesValue {
 			t.Errorf("flag -%s (takes a value: %v): C knows it %v, as taking a value %v", name, takesValue, ok, v)
 		}
-		switch {
-		case goOnly[name]: // a wrapped program: Go's launcher serves it
-			pf := filepath.Join(privateDir(t), "w.pid")
-			if _, _, ok := decide([]string{"svc", "start", "--classic", "--pidfile", pf, "-" + name, "tcp:127.0.0.1:1"}, nil); ok {
-				t.Errorf("-%s: C launches; a wrapped program is Go's", name)
-			}
-		case takesValue && name != "pidfile": // a pidfile Go takes would start a daemon
+		if takesValue && name != "pidfile" { // a pidfile Go takes would start a daemon
 			valuesAsGo(t, name)
 		}
 	}

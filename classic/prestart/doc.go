@@ -24,6 +24,25 @@
 // SVC_CLASSIC_HANDOFF="daemon:<address>", which classic consumes as in
 // the re-exec path.
 //
+// A wrapped program (`svc start --classic ... [--ready R] -- PROG ARGS`,
+// or --exec PROG) is launched the same way when C can judge its readiness
+// exactly as Go does (wrap_linux.c): no --ready (ready once exec
+// succeeded, which the daemon tells through the exec pipe it passes with
+// X_SVC_EXEC=), --ready notify (READY=1 from the daemon's pid, PROG's once
+// it exec'd), or --ready tcp: with a numeric IPv4 or IPv6 address (a
+// non-blocking connect every 5 ms, doubling to 100 ms, as package ready
+// does). PROG is resolved as classic.ResolveExec does, and a failure
+// prints what classic.StartError does: the probe's last check, the
+// program's last status and its last words from --log, escaped. The
+// daemon's Go still does daemon(7)'s set-up and execs PROG, so the whole
+// start pays one Go start. The rest is Go's: other kinds of --ready
+// (http:, file:, exec:, a host name), a PROG C cannot resolve as Go does,
+// a program's own flags next to a wrapped program (a boolean C cannot
+// tell from one with a value would move PROG), and a tcp: target that
+// already answers (Go refuses it; C could not know whether the program
+// takes --ready at all: examples/echod does not, and its daemon's Go
+// prints that usage error for every wrapped form C launches for it).
+//
 // `svc stop --classic` is done there too when the pidfile names a running
 // daemon (stop_linux.c): the same identity as package classic's (the sole
 // proof of package classic/pidfile: a safe directory and file, F_GETLK
@@ -34,9 +53,11 @@
 // signal is sent, and Go looks again and reports. A stop then costs no Go
 // start at all.
 //
-// The C is in four files: prestart_linux.c (the constructor, argv as
+// The C is in five files: prestart_linux.c (the constructor, argv as
 // cli's start and stop read it, the forks, M and D's set-up),
 // launcher_linux.c (L's wait and report, after classic/launch_linux.go),
+// wrap_linux.c (a wrapped program: ResolveExec, ready.Parse and the tcp:
+// probe, lastWords),
 // stop_linux.c (after classic/stop_unix.go and classic/pidfile) and
 // gotext_linux.c (Go's reading and spelling of durations, numbers, errnos
 // and signals, which the tests compare against Go's own). TestSameAsGo

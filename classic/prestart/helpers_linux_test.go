@@ -31,6 +31,7 @@ var builds struct {
 }
 
 func TestMain(m *testing.M) {
+	wrappedHelper()
 	code := m.Run()
 	if builds.dir != "" {
 		os.RemoveAll(builds.dir)

@@ -89,15 +89,6 @@ func decideStatus(argv []string) (pidfile string, ok bool) {
 	return C.GoString(pf), true
 }
 
-// goOnlyFlags are the flags of start that leave argv to Go.
-func goOnlyFlags() map[string]bool {
-	m := map[string]bool{}
-	for p := (**C.char)(unsafe.Pointer(&C.svc_prestart_go_only_flags)); *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
-		m[C.GoString(*p)] = true
-	}
-	return m
-}
-
 // flags are the C side's flags of `svc CMD --classic` (start, stop or status):
 // name -> takes a value.
 func flags(cmd string) map[string]bool {
@@ -119,16 +110,44 @@ func flags(cmd string) map[string]bool {
 		{bools, false},
 		{values, true},
 	}
-	if cmd == "start" {
-		sets = append(sets, struct {
-			list  **C.char
-			value bool
-		}{(**C.char)(unsafe.Pointer(&C.svc_prestart_go_only_flags)), true})
-	}
 	for _, set := range sets {
 		for p := set.list; *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
 			m[C.GoString(*p)] = set.value
 		}
 	}
 	return m
+}
+
+// wrapInfo is the wrapped program the last decide took on; ok is false
+// for svc's own service (or when decide left argv to Go).
+func wrapInfo() (exec string, kind int, spec, addr, log string, ok bool) {
+	w := C.svc_prestart_wrapped()
+	if w == nil {
+		return "", 0, "", "", "", false
+	}
+	return C.GoString(&w.exec[0]), int(w.ready), C.GoString(&w.spec[0]), C.GoString(&w.addr[0]), C.GoString(&w.log[0]), true
+}
+
+// resolveExec is the C classic.ResolveExec: ok false leaves it to Go.
+func resolveExec(prog string) (string, bool) {
+	cs := C.CString(prog)
+	defer C.free(unsafe.Pointer(cs))
+	var out [C.PATH_MAX]C.char
+	if C.svc_prestart_resolve_exec(cs, &out[0]) != 0 {
+		return "", false
+	}
+	return C.GoString(&out[0]), true
+}
+
+// parseReady is the C ready.Parse: the kind (0 none, 1 notify, 2 tcp),
+// the spec and the address as Go's dial spells it; ok false: Go's.
+func parseReady(s string) (kind int, spec, addr string, ok bool) {
+	cs := C.CString(s)
+	defer C.free(unsafe.Pointer(cs))
+	w := (*C.struct_svc_prestart_wrap)(C.calloc(1, C.sizeof_struct_svc_prestart_wrap))
+	defer C.free(unsafe.Pointer(w))
+	if C.svc_prestart_parse_ready(cs, w) != 0 {
+		return 0, "", "", false
+	}
+	return int(w.ready), C.GoString(&w.spec[0]), C.GoString(&w.addr[0]), true
 }

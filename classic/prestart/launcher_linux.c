@@ -40,6 +40,12 @@ static struct {
 	long long errnum;
 	char line[256], status[1 << 16], named[PATH_MAX], name[256];
 	size_t line_n, status_n;
+
+	// A wrapped program (NULL: svc's own service): exec's pipe (the read
+	// end D passes with X_SVC_EXEC=, -1 before), its outcome, the probe.
+	const struct svc_prestart_wrap *wrap;
+	int exec_fd, exec_done, exec_failed;
+	struct svc_prestart_probe probe;
 } L;
 static char dgram[1 << 16];
 
@@ -93,6 +99,14 @@ static int wait_for(struct pollfd *p, int n, long long ns)
 	return (int)RETRY(poll(p, (nfds_t)n, ms > INT_MAX ? INT_MAX : (int)ms));
 }
 
+// wait_until is wait_for to the nanosecond (ppoll), for the probe's
+// schedule: 5 ms apart means 5 ms, not 6.
+static int wait_until(struct pollfd *p, int n, long long ns)
+{
+	struct timespec ts = {ns / SVC_SEC, ns % SVC_SEC};
+	return (int)RETRY(ppoll(p, (nfds_t)n, &ts, NULL));
+}
+
 static void field(const char *f, size_t n)
 {
 	const char *eq = memchr(f, '=', n);
@@ -124,14 +138,17 @@ static void field(const char *f, size_t n)
 
 // recv_dgram reads one datagram into dgram (NUL-terminated), without
 // waiting: its length, or -1 (errno EAGAIN when none is there); *from is
-// the sender's pid as the kernel vouches (SCM_CREDENTIALS).
-static ssize_t recv_dgram(pid_t *from)
+// the sender's pid as the kernel vouches (SCM_CREDENTIALS), *passed the
+// first descriptor it passed (SCM_RIGHTS, close-on-exec), ours to close,
+// or -1. Any other it passed is closed: FDSTORE=1 means nothing to a
+// launcher.
+static ssize_t recv_dgram(pid_t *from, int *passed)
 {
 	char cbuf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 64)];
 	struct iovec iov = {dgram, sizeof dgram - 1};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
 	ssize_t n = RETRY(recvmsg(L.notify, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
-	*from = 0;
+	*from = 0, *passed = -1;
 	if (n < 0)
 		return -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -143,7 +160,10 @@ static ssize_t recv_dgram(pid_t *from)
 			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
 				int fd;
 				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-				close(fd); // FDSTORE=1 means nothing to a launcher
+				if (*passed < 0)
+					*passed = fd;
+				else
+					close(fd);
 			}
 		}
 	}
@@ -151,12 +171,14 @@ static ssize_t recv_dgram(pid_t *from)
 	return n;
 }
 
-// read_notify drains the notify socket, keeping what D, and only D, said.
+// read_notify drains the notify socket, keeping what D, and only D, said:
+// the only descriptor kept is exec's pipe, passed with X_SVC_EXEC=.
 static int read_notify(void)
 {
 	for (;;) {
 		pid_t from;
-		ssize_t n = recv_dgram(&from);
+		int fd;
+		ssize_t n = recv_dgram(&from, &fd);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -1;
 		for (const char *f = dgram, *end = dgram + n; from == L.pid && f < end;) {
@@ -164,7 +186,42 @@ static int read_notify(void)
 			field(f, (size_t)((nl ? nl : end) - f));
 			f = nl ? nl + 1 : end;
 		}
+		if (fd >= 0 && from == L.pid && L.exec_fd < 0 && (strncmp(dgram, "X_SVC_EXEC=", 11) == 0 || strstr(dgram, "\nX_SVC_EXEC=")))
+			L.exec_fd = fd;
+		else if (fd >= 0)
+			close(fd);
 	}
+}
+
+// read_exec reads exec's pipe, which poll found readable: EOF is the
+// program running (a probe starts), a byte exec's failure (its reason and
+// exit code follow from D).
+static void read_exec(long long deadline)
+{
+	char b;
+	ssize_t n = read(L.exec_fd, &b, 1);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	close(L.exec_fd);
+	L.exec_fd = -1;
+	if (n != 0) {
+		L.exec_failed = 1;
+		return;
+	}
+	L.exec_done = 1;
+	if (L.wrap && L.wrap->ready == SVC_READY_TCP && !L.probe.started)
+		svc_prestart_probe_begin(&L.probe, L.wrap, deadline);
+}
+
+// is_ready is the launch's success: READY=1 from D (svc's own service, or
+// a wrapped program told to notify), the probe passing, or exec done.
+static int is_ready(void)
+{
+	if (!L.wrap || L.wrap->ready == SVC_READY_NOTIFY)
+		return L.ready;
+	if (L.wrap->ready == SVC_READY_TCP)
+		return L.probe.ok;
+	return L.exec_done;
 }
 
 static void control_line(const char *s, size_t n)
@@ -246,21 +303,35 @@ static void kill_middle(void)
 }
 
 // report prints the *StartError as cli.fail does and returns ExitCode.
+// A wrapped program is named by its path; once it ran, its STATUS= is how
+// it was (its last status), not why it failed, and its last words in the
+// log follow.
 static int report(int code, const char *cause, int timed_out)
 {
+	static char words[4 * 4096 + 64];
 	char b[64];
+	const struct svc_prestart_wrap *w = L.wrap;
+	int ran = w && L.exec_done;
+	size_t status_n = ran ? 0 : L.status_n;
 	out_fd = 2;
-	adds(L.name), adds(" start: classic: daemon");
-	if (L.pid > 0)
-		adds(" pid "), addi(L.pid);
+	adds(L.name), adds(" start: classic: ");
+	if (w) {
+		adds(w->exec);
+		if (L.pid > 0)
+			adds(" (pid "), addi(L.pid), adds(")");
+	} else {
+		adds("daemon");
+		if (L.pid > 0)
+			adds(" pid "), addi(L.pid);
+	}
 	adds(": ");
 	if (timed_out) {
 		adds("not ready after "), adds(svc_prestart_format_duration(L.timeout, b));
 	} else if (cause) {
 		adds(cause);
-	} else if (L.status_n > 0) {
-		add(L.status, L.status_n);
-		if (L.errnum && !memmem(L.status, L.status_n, errno_text(L.errnum), strlen(errno_text(L.errnum))))
+	} else if (status_n > 0) {
+		add(L.status, status_n);
+		if (L.errnum && !memmem(L.status, status_n, errno_text(L.errnum), strlen(errno_text(L.errnum))))
 			adds(": "), adds(errno_text(L.errnum));
 	} else if (L.errnum) {
 		adds(errno_text(L.errnum));
@@ -270,8 +341,23 @@ static int report(int code, const char *cause, int timed_out)
 	} else {
 		adds("exited with status "), addi(code), adds(" before it was ready");
 	}
+	if (timed_out && w && L.probe.started)
+		adds(" (last check of "), adds(w->spec), adds(": "), adds(svc_prestart_probe_last(&L.probe)), adds(")");
+	if (ran && L.status_n > 0)
+		adds(" (its last status: "), add(L.status, L.status_n), adds(")");
 	if (L.killed)
 		adds("; killed");
+	if (w && !timed_out && !cause && status_n == 0 && !L.sig && code == 0)
+		adds(" (a wrapped program must stay in the foreground: turn off its own daemonizing)");
+	if (ran) {
+		size_t n = w->log[0] ? svc_prestart_last_words(w->log, w->log_offset, words, sizeof words) : 0;
+		if (n > 0)
+			adds("; its last words, in "), adds(w->log), adds(":\n  "), add(words, n);
+		else if (!w->log[0])
+			adds(" (its output went to /dev/null: give --log FILE to see it)");
+		else
+			adds(" (it wrote nothing to "), adds(w->log), adds(")");
+	}
 	adds("\n");
 	return code > 0 && code < 256 ? code : 1;
 }
@@ -286,8 +372,10 @@ static void await_unnamed(long long deadline)
 	for (int k = 0; k < 64; k++) {
 		pid_t from;
 		int fd;
-		if (recv_dgram(&from) < 0)
+		if (recv_dgram(&from, &fd) < 0)
 			return;
+		if (fd >= 0)
+			close(fd);
 		if (from <= 0 || (strncmp(dgram, "X_SVC_NAME=", 11) != 0 && !strstr(dgram, "\nX_SVC_NAME=")))
 			continue;
 		if ((fd = (int)syscall(SYS_pidfd_open, from, 0)) >= 0) {
@@ -373,7 +461,7 @@ static int done(const char *what, int pid)
 static int outcome(void)
 {
 	struct pollfd p = {L.pidfd, POLLIN, 0};
-	if (L.ready)
+	if (is_ready())
 		return done("started", L.pid);
 	if (L.exited && L.already && L.code == 0)
 		return done("already running", L.already_pid);
@@ -400,21 +488,33 @@ static int watch(void)
 {
 	long long deadline = svc_prestart_deadline(L.timeout);
 	for (;;) {
-		struct pollfd p[3] = {{L.pid ? L.notify : -1, POLLIN, 0}, {L.sigfd, POLLIN, 0},
-				      {L.ctrl_eof ? L.pidfd : L.ctrl, POLLIN, 0}};
+		struct pollfd p[5] = {{L.pid ? L.notify : -1, POLLIN, 0}, {L.sigfd, POLLIN, 0},
+				      {L.ctrl_eof ? L.pidfd : L.ctrl, POLLIN, 0}, {L.exec_fd, POLLIN, 0},
+				      {L.probe.started ? L.probe.fd : -1, POLLOUT, 0}};
 		struct signalfd_siginfo si;
 		char b[64], t[48];
+		long long t0 = now(), wake = svc_prestart_probe_wake(&L.probe);
 		int rc;
-		if (deadline <= now())
+		if (deadline <= t0)
 			return abort_launch(NULL, 1);
-		if (wait_for(p, 3, deadline - now()) < 0)
+		if (wait_until(p, 5, (wake < deadline ? (wake > t0 ? wake : t0) : deadline) - t0) < 0)
 			return abort_launch(syserr("poll"), 0);
+		// In the Go launcher's order: exec's pipe, the probe, the control
+		// socket, the notify socket.
+		if (L.exec_fd >= 0 && p[3].revents)
+			read_exec(deadline);
+		svc_prestart_probe_step(&L.probe, p[4].revents != 0);
 		if (!L.ctrl_eof && p[2].revents && read_control() < 0)
 			return abort_launch(syserr("read control socket"), 0);
 		// After the control socket: D's last words are queued before M
 		// can report its death.
 		if (L.pid && read_notify() < 0)
 			return abort_launch(syserr("recvmsg notify socket"), 0);
+		// An exec pipe that came with this round's datagrams is read now:
+		// a program that exec'd and died at once has it at EOF already,
+		// and its death must not be judged as if it never ran.
+		if (L.exec_fd >= 0 && poll(&(struct pollfd){L.exec_fd, POLLIN, 0}, 1, 0) > 0)
+			read_exec(deadline);
 		if ((rc = outcome()) >= 0)
 			return rc;
 		if (p[1].revents && RETRY(read(L.sigfd, &si, sizeof si)) == sizeof si) {
@@ -426,9 +526,10 @@ static int watch(void)
 
 // svc_prestart_watch is L once M runs: it waits, prints and returns the
 // exit code, after reaping M as the Go launcher does.
-int svc_prestart_watch(long long timeout, const char *pidfile, pid_t middle, int notify, int ctrl, int sigfd)
+int svc_prestart_watch(long long timeout, const char *pidfile, const struct svc_prestart_wrap *wrap, pid_t middle, int notify,
+		       int ctrl, int sigfd)
 {
-	L.timeout = timeout, L.pidfile = pidfile, L.middle = middle;
+	L.timeout = timeout, L.pidfile = pidfile, L.middle = middle, L.wrap = wrap, L.exec_fd = -1, L.probe.fd = -1;
 	snprintf(L.name, sizeof L.name, "%s", svc_prestart_prog);
 	L.notify = notify, L.ctrl = ctrl, L.sigfd = sigfd, L.pidfd = -1;
 	fcntl(ctrl, F_SETFL, O_NONBLOCK); // read only what poll saw; never block

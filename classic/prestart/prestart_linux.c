@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -48,16 +49,16 @@ char svc_prestart_addr[SVC_PRESTART_ADDR_MAX];
 // cli.parseStart's flags. An unknown flag leaves argv to Go, which
 // reports it; a test checks this list against `svc start --classic -h`.
 const char *const svc_prestart_bool_flags[] = {"classic", "test.never-ready", "no-new-privs", NULL};
-const char *const svc_prestart_value_flags[] = {"pidfile", "log", "user", "group", "umask", "chdir",
-						"timeout", "listen", "shutdown-delay", NULL};
-// Value flags of start that only Go serves: a wrapped program (--exec,
-// --ready) needs the exec pipe and the probes of Go's launcher.
-const char *const svc_prestart_go_only_flags[] = {"ready", "exec", NULL};
+const char *const svc_prestart_value_flags[] = {"pidfile", "log",   "user",   "group",          "umask", "chdir",
+						"timeout", "ready", "exec", "listen", "shutdown-delay", NULL};
 // The value flags Go parses as durations: a bad one is a usage error.
 static const char *const duration_flags[] = {"timeout", "shutdown-delay", NULL};
 
 // What package flag takes for a request for help.
 static const char *const help_flags[] = {"h", "help", NULL};
+
+// Whether walk skipped a flag it took for the program's own.
+static int own_flags;
 
 static int in(const char *const *set, const char *s, size_t n)
 {
@@ -118,22 +119,33 @@ static int octal_mask(const char *s)
 // the program's flags before Go starts, so the daemon, whose Go parses the
 // same argv, has the last word: a usage error there reaches the operator
 // as Go would print it (X_SVC_USAGE, launcher_linux.c).
-static int walk(int argc, char **argv, const char *const *bools, const char *const *values, int own,
+//
+// With rest set, the arguments after the flags are taken, as package flag
+// does (from the first argument that is not a flag, or after "--"), and
+// *rest is the index of the first; else they are a usage error.
+static int walk(int argc, char **argv, const char *const *bools, const char *const *values, int own, int *rest,
 		int (*take)(const char *name, size_t n, const char *v, long long d))
 {
 	long long d = 0;
+	if (rest)
+		*rest = argc;
 	for (int i = 2; i < argc; i++) {
 		const char *name = flag_name(argv[i]), *v = NULL;
 		size_t n;
-		if (strcmp(argv[i], "--") == 0 && i + 1 == argc)
+		if (strcmp(argv[i], "--") == 0 && (rest || i + 1 == argc)) {
+			if (rest)
+				*rest = i + 1;
 			break;
+		}
+		if (rest && (!name || strcmp(argv[i], "-") == 0)) {
+			*rest = i;
+			break;
+		}
 		if (!name || *name == 0 || *name == '-' || *name == '=')
 			return 0; // an argument, or bad syntax: a usage error
 		n = strcspn(name, "=");
 		if (name[n] == '=')
 			v = name + n + 1;
-		if (own && in(svc_prestart_go_only_flags, name, n))
-			return 0;
 		if (in(bools, name, n)) {
 			if (v && parse_bool(v) < 0)
 				return 0;
@@ -142,6 +154,7 @@ static int walk(int argc, char **argv, const char *const *bools, const char *con
 		if (own && !in(values, name, n) && !in(help_flags, name, n)) {
 			if (!v && i + 1 < argc && argv[i + 1][0] != '-')
 				i++; // its value
+			own_flags = 1;
 			continue;
 		}
 		if (!in(values, name, n) || (!v && i + 1 == argc))
@@ -160,9 +173,13 @@ static int walk(int argc, char **argv, const char *const *bools, const char *con
 
 // What walk found for start (one launch per process, so static).
 static struct {
-	const char *umask, *log, *dir, *pidfile;
+	const char *umask, *log, *dir, *pidfile, *ready, *exec;
 	long long timeout;
 } start;
+static struct svc_prestart_wrap wrap;
+static int wrapped;
+
+const struct svc_prestart_wrap *svc_prestart_wrapped(void) { return wrapped ? &wrap : NULL; }
 
 static int take_start(const char *name, size_t n, const char *v, long long d)
 {
@@ -178,6 +195,32 @@ static int take_start(const char *name, size_t n, const char *v, long long d)
 		start.log = v;
 	if (IS("chdir"))
 		start.dir = v;
+	if (IS("ready"))
+		start.ready = v;
+	if (IS("exec"))
+		start.exec = v;
+	return 1;
+}
+
+// wrap_program is cli's startFlags.wrapped for what C serves: PROG (from
+// --exec, else the first argument after the flags) resolved as
+// classic.ResolveExec does, and --ready as ready.Parse reads it. 1: a
+// wrapped program C launches; 0: svc's own service; -1: Go's.
+static int wrap_program(const char *prog)
+{
+	wrapped = 0;
+	if (svc_prestart_parse_ready(start.ready, &wrap) < 0)
+		return -1;
+	if (!prog)
+		return wrap.ready == SVC_READY_NONE ? 0 : -1; // Go refuses --ready alone
+	// The daemon's Go parses the same argv: a program's flag C skipped
+	// might have been a boolean, and its "value" PROG.
+	if (own_flags || svc_prestart_resolve_exec(prog, wrap.exec) < 0)
+		return -1;
+	wrap.log[0] = 0;
+	if (*start.log && svc_prestart_abs(start.log, wrap.log) < 0)
+		return -1;
+	wrapped = 1;
 	return 1;
 }
 
@@ -187,18 +230,22 @@ static int take_start(const char *name, size_t n, const char *v, long long d)
 long long svc_prestart_decide(int argc, char **argv, char **envp, const char **pidfile)
 {
 	static char cwd[PATH_MAX];
+	int rest;
 	*pidfile = "";
 	if (argc < 2 || strcmp(argv[1], "start") != 0 || !classic_asked(argc, argv))
 		return 0;
 	for (char **e = envp; e && *e; e++)
 		if (strncmp(*e, HANDOFF "=", sizeof HANDOFF) == 0)
 			return 0; // a middle or daemon of the re-exec path
-	start.umask = "022", start.log = "", start.dir = "/", start.pidfile = "";
+	start.umask = "022", start.log = "", start.dir = "/", start.pidfile = "", start.ready = "", start.exec = "";
 	start.timeout = 30 * SVC_SEC; // classic.DefaultTimeout
-	if (!walk(argc, argv, svc_prestart_bool_flags, svc_prestart_value_flags, 1, take_start))
+	own_flags = 0;
+	if (!walk(argc, argv, svc_prestart_bool_flags, svc_prestart_value_flags, 1, &rest, take_start))
 		return 0;
 	*pidfile = start.pidfile;
 	if (**pidfile == 0 || !octal_mask(start.umask))
+		return 0;
+	if (wrap_program(*start.exec ? start.exec : rest < argc ? argv[rest] : NULL) < 0)
 		return 0;
 	// A path Go would spell otherwise (pidfile.Clean), or whose directory
 	// is missing or unsafe, is Go's to report, before anything forks.
@@ -238,7 +285,7 @@ long long svc_prestart_decide_stop(int argc, char **argv, const char **pidfile)
 	if (argc < 2 || strcmp(argv[1], "stop") != 0 || !classic_asked(argc, argv))
 		return 0;
 	stop.pidfile = "", stop.timeout = 10 * SVC_SEC; // cli.defaultStopTimeout
-	if (!walk(argc, argv, svc_prestart_stop_bool_flags, svc_prestart_stop_value_flags, 0, take_stop))
+	if (!walk(argc, argv, svc_prestart_stop_bool_flags, svc_prestart_stop_value_flags, 0, NULL, take_stop))
 		return 0;
 	*pidfile = stop.pidfile;
 	if (!svc_prestart_clean_path(*pidfile))
@@ -265,7 +312,7 @@ const char *svc_prestart_decide_status(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "status") != 0 || !classic_asked(argc, argv))
 		return NULL;
 	stop.pidfile = "";
-	if (!walk(argc, argv, svc_prestart_status_bool_flags, svc_prestart_status_value_flags, 0, take_status))
+	if (!walk(argc, argv, svc_prestart_status_bool_flags, svc_prestart_status_value_flags, 0, NULL, take_status))
 		return NULL;
 	// --wait blocks until the daemon is gone: Go's to do (the last one
 	// given decides, as package flag has it).
@@ -457,6 +504,14 @@ static void launch(long long timeout, const char *pidfile)
 	// would print into one: leave that to Go.
 	if (!std_open())
 		return;
+	if (wrapped) {
+		struct stat st;
+		// ready.Prepare: a target that answers already is Go's to refuse
+		// (and only Go knows whether this program takes --ready at all).
+		if (wrap.ready == SVC_READY_TCP && svc_prestart_answers(&wrap))
+			return;
+		wrap.log_offset = *wrap.log && stat(wrap.log, &st) == 0 ? st.st_size : 0; // classic.logSize
+	}
 	if ((fds[0] = notify_socket()) < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds + 1) < 0)
 		return close_all(fds, 1);
 	if ((fds[3] = watch_signals(&old)) < -1)
@@ -471,7 +526,7 @@ static void launch(long long timeout, const char *pidfile)
 		return middle(fds[2]);
 	}
 	close(fds[2]);
-	_exit(svc_prestart_watch(timeout, pidfile, m, fds[0], fds[1], fds[3]));
+	_exit(svc_prestart_watch(timeout, pidfile, svc_prestart_wrapped(), m, fds[0], fds[1], fds[3]));
 }
 
 #ifdef __GLIBC__

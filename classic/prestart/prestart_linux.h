@@ -3,6 +3,8 @@
 #ifndef SVC_PRESTART_LINUX_H
 #define SVC_PRESTART_LINUX_H
 
+#include <limits.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 // "@svc-classic-<pid>-<16 hex>" and its NUL.
@@ -24,7 +26,6 @@ long long svc_prestart_decide(int argc, char **argv, char **envp, const char **p
 // The flags of `svc start --classic`, by kind, NULL-terminated.
 extern const char *const svc_prestart_bool_flags[];
 extern const char *const svc_prestart_value_flags[];
-extern const char *const svc_prestart_go_only_flags[];
 
 // The same for `svc stop --classic` (stop_linux.c): the timeout in ns and
 // the --pidfile when the constructor may try to stop, else 0.
@@ -65,9 +66,62 @@ const char *svc_prestart_format_duration(long long ns, char buf[32]);
 const char *svc_prestart_errno_text(int n, char *buf, int len);
 const char *svc_prestart_signal_text(int n, char *buf, int len);
 
+
+// A wrapped program the launcher serves (wrap_linux.c): what
+// classic.ResolveExec made of PROG, its readiness as ready.Parse read it
+// (only the kinds C judges as Go does), and the log its last words are in.
+enum { SVC_READY_NONE, SVC_READY_NOTIFY, SVC_READY_TCP };
+struct svc_prestart_wrap {
+	char exec[PATH_MAX]; // absolute, no symbolic link; "" for svc's own service
+	int ready;           // SVC_READY_*
+	char spec[128];      // ready.Spec.String(): "tcp:" and the address as given
+	char addr[64];       // the address as Go's dial error spells it
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char log[PATH_MAX]; // Options.LogFile (absolute), or ""
+	long long log_offset;
+};
+
+// The constructor's wrapped program, once svc_prestart_decide took one on;
+// NULL for svc's own service.
+const struct svc_prestart_wrap *svc_prestart_wrapped(void);
+
+// classic.ResolveExec (0, or -1: Go's to do or refuse) and filepath.Abs
+// (0, or -1), into a PATH_MAX buffer.
+int svc_prestart_resolve_exec(const char *prog, char *out);
+int svc_prestart_abs(const char *path, char *out);
+
+// ready.Parse for the kinds C serves: 0, or -1 (another kind, a host
+// name, anything odd: Go's).
+int svc_prestart_parse_ready(const char *s, struct svc_prestart_wrap *w);
+
+// ready.Prepare's check of tcp:: 1 when something answers there already
+// (within 500 ms), else 0.
+int svc_prestart_answers(const struct svc_prestart_wrap *w);
+
+// ready.Prober.Wait for tcp:, as a state machine the launcher polls: begin
+// once exec happened; step when the socket polls writable or at wake.
+struct svc_prestart_probe {
+	const struct svc_prestart_wrap *w;
+	int started, ok, fd;            // fd: a connect in progress, or -1
+	long long deadline, next, delay; // next: the next check, after a failed one
+	long long check_deadline;
+	char last[256]; // the last check's failure, as Go's dial error says it
+};
+void svc_prestart_probe_begin(struct svc_prestart_probe *p, const struct svc_prestart_wrap *w, long long deadline);
+void svc_prestart_probe_step(struct svc_prestart_probe *p, int writable);
+long long svc_prestart_probe_wake(const struct svc_prestart_probe *p);
+const char *svc_prestart_probe_last(struct svc_prestart_probe *p);
+
+// classic.lastWords: the log's last lines since offset, escaped, joined
+// by "\n  " as the launcher's message indents them; their length in out.
+size_t svc_prestart_last_words(const char *path, long long offset, char *out, size_t cap);
+
 // Between the C files: L after the fork (launcher_linux.c), with the
-// notify socket, its end of the control socket and a signalfd (or -1).
-int svc_prestart_watch(long long timeout, const char *pidfile, pid_t middle, int notify, int ctrl, int sigfd);
+// notify socket, its end of the control socket and a signalfd (or -1),
+// and the wrapped program, or NULL.
+int svc_prestart_watch(long long timeout, const char *pidfile, const struct svc_prestart_wrap *wrap, pid_t middle, int notify,
+		       int ctrl, int sigfd);
 
 #define SVC_SEC 1000000000LL
 // RETRY repeats a system call interrupted by a signal.
