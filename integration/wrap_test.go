@@ -316,6 +316,14 @@ func TestWrapOpenRC(t *testing.T) {
 		log, _ := ns.try("cat", "/var/log/"+name+".log")
 		return err == nil, out + " log: " + log
 	})
+	// Killed, the program comes back (supervise-daemon respawns the
+	// watcher, whose start finds it gone), ready.
+	ns.run("kill", "-KILL", strconv.Itoa(pid))
+	waitFor(t, "a respawned program", func() (bool, string) {
+		s, _ := ns.try("cat", "/run/"+name+".pid")
+		body := httpGet(t, url)
+		return strings.HasPrefix(body, "200 ") && s != "" && s != strconv.Itoa(pid), "pidfile " + s + ": " + body
+	})
 	if code, out := ns.code("rc-service", name, "status"); code != 0 {
 		t.Errorf("rc-service status: exit %d\n%s", code, out)
 	}
