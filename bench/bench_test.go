@@ -71,6 +71,9 @@ func TestBenchmarks(t *testing.T) {
 	}
 	b := build(t)
 	r := &report{rounds: rounds(), started: time.Now()}
+	if os.Getenv("SVC_BENCH") == "supervise" { // TestBenchSupervise runs it alone
+		return
+	}
 	if os.Getenv("SVC_BENCH") == "echod" { // the echod section alone, printed
 		t.Logf("\n%s", benchEchod(t, b, r.rounds).markdown())
 		return
@@ -83,6 +86,7 @@ func TestBenchmarks(t *testing.T) {
 	r.systemd = benchSystemd(t, b, r.rounds)
 	r.echod = benchEchod(t, b, r.rounds)
 	r.wrap = benchWrap(t, b, r.rounds)
+	r.supervise = benchSupervise(t, b, r.rounds, 5)
 	out := os.Getenv("SVC_BENCH_OUT")
 	if out == "" {
 		out = filepath.Join(t.TempDir(), "BENCHMARKS.md")

@@ -20,6 +20,8 @@ type report struct {
 	idle    *idleResult
 	echod   *echodResult
 	wrap    *wrapResult
+	// supervise: svc run -- PROG as PID 1 against tini and dumb-init.
+	supervise *superviseResult
 }
 
 func machine() string {
@@ -113,6 +115,9 @@ func (r *report) markdown() string {
 	}
 	if x := r.wrap; x != nil {
 		w("\n## Wrapping any program: svc start --classic -- PROG\n\n%s", x.markdown())
+	}
+	if s := r.supervise; s != nil {
+		w("\n## svc run -- PROG as PID 1\n\n%s", s.markdown())
 	}
 	return b.String()
 }

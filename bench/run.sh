@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v tini >/dev/null || need+=(tini)
 command -v daemonize >/dev/null || need+=(daemonize)
+command -v dumb-init >/dev/null || need+=(dumb-init)
 command -v start-stop-daemon >/dev/null || need+=(dpkg)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get -qq update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y "${need[@]}" >/dev/null

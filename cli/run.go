@@ -4,21 +4,34 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/svcdev/svc"
+	"github.com/svcdev/svc/ready"
+	"github.com/svcdev/svc/supervise"
 	"github.com/svcdev/svc/systemd"
 )
 
-// runFlags are run's own flags; the program's come with them.
-type runFlags struct{ log, mode string }
+// runFlags are run's own flags; the program's come with them. ready and
+// timeout are for `run -- PROG ARGS` (Program.Wrap).
+type runFlags struct {
+	log, mode, ready string
+	timeout          time.Duration
+}
 
 func (p *Program) runFlagSet(f *runFlags, stderr io.Writer) *flag.FlagSet {
 	fs := p.newFlags("run", stderr)
 	fs.StringVar(&f.log, "log", "", "append logs to `FILE` (reopened on SIGHUP)")
 	fs.StringVar(&f.mode, "mode", "auto", "auto|foreground|systemd|launchd|container")
+	if p.Wrap {
+		fs.StringVar(&f.ready, "ready", "", "with -- PROG: when PROG counts as ready; `SPEC` is notify, tcp:HOST:PORT, http:URL, file:PATH or exec:CMD")
+		fs.DurationVar(&f.timeout, "timeout", 0, "with -- PROG: stop PROG and exit 1 unless it is ready within `D` (0: no limit)")
+	}
 	return fs
 }
 
@@ -26,7 +39,18 @@ func (p *Program) cmdRun(ctx context.Context, args []string, stdout, stderr io.W
 	var f runFlags
 	fs := p.runFlagSet(&f, stderr)
 	p.addFlags(fs)
-	if code, ok := parse(fs, args); !ok {
+	if p.Wrap {
+		if code, ok := parseArgs(fs, args); !ok {
+			return code
+		}
+		if fs.NArg() > 0 {
+			return p.runWrapped(ctx, fs, f, stderr)
+		}
+		if f.ready != "" || f.timeout != 0 {
+			fmt.Fprintf(stderr, "%s: --ready and --timeout need -- PROG ARGS\n", fs.Name())
+			return exitUsage
+		}
+	} else if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	mode, err := svc.ParseMode(f.mode)
@@ -42,6 +66,35 @@ func (p *Program) cmdRun(ctx context.Context, args []string, stdout, stderr io.W
 		return p.fail(stderr, "run", err)
 	}
 	return exitOK
+}
+
+// runWrapped is `run [--ready SPEC] [--timeout D] -- PROG ARGS`: PROG
+// supervised in the foreground (package supervise).
+func (p *Program) runWrapped(ctx context.Context, fs *flag.FlagSet, f runFlags, stderr io.Writer) int {
+	var others []string
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name != "ready" && fl.Name != "timeout" {
+			others = append(others, "--"+fl.Name)
+		}
+	})
+	if len(others) > 0 {
+		fmt.Fprintf(stderr, "%s: %s: with -- PROG only --ready and --timeout apply\n", fs.Name(), strings.Join(others, ", "))
+		return exitUsage
+	}
+	spec, err := ready.Parse(f.ready)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return exitUsage
+	}
+	if f.timeout < 0 {
+		fmt.Fprintf(stderr, "%s: --timeout %v: negative\n", fs.Name(), f.timeout)
+		return exitUsage
+	}
+	code, err := supervise.Run(ctx, fs.Args(), supervise.Options{Ready: spec, Timeout: f.timeout, Raise: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %s\n", fs.Name(), strings.TrimPrefix(err.Error(), "supervise: "))
+	}
+	return code
 }
 
 // loggedError is a failure serve already logged (to the journal, at error
