@@ -19,7 +19,7 @@ import (
 )
 
 // installFlags are the flags of `PROG install`; the arguments after them
-// (or after "--") are the arguments of `PROG run`.
+// (or after "--") are the arguments of `PROG run`, or with --exec PROG's.
 type installFlags struct {
 	initName, name, root   string
 	unitDir                string
@@ -32,6 +32,8 @@ type installFlags struct {
 	after, wants, requires listFlag
 	docs                   listFlag
 	hardening              hardenFlags
+	wrap                   wrapFlags
+	set                    map[string]bool // the flags given
 }
 
 // listFlag collects a repeatable flag.
@@ -92,22 +94,41 @@ func (p *Program) cmdInstall(ctx context.Context, args []string, stdout, stderr 
 	fs.Var(&f.requires, "requires", "need `UNIT` (repeatable)")
 	fs.Var(&f.docs, "doc", "the service's documentation `URI` (systemd Documentation=, e.g. man:svc(1); repeatable)")
 	f.hardening.register(fs)
+	if p.Wrap {
+		f.wrap.register(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
-		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok && p.hasFlag(strings.TrimPrefix(name, "-")) {
+		name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+		name = strings.TrimPrefix(name, "-")
+		switch {
+		case ok && f.wrap.exec != "":
+			fmt.Fprintf(stderr, "%s install: the wrapped program's own arguments go after --: %s install --exec %s [FLAGS] -- -%s ...\n",
+				p.Name, p.Name, f.wrap.exec, name)
+		case ok && p.hasFlag(name):
 			fmt.Fprintf(stderr, "%s install: --%s is the service's own flag; it goes after --: %s install [FLAGS] -- --%s ...\n",
-				p.Name, strings.TrimPrefix(name, "-"), p.Name, strings.TrimPrefix(name, "-"))
+				p.Name, name, p.Name, name)
 		}
 		return exitUsage
 	}
+	if err := f.wrap.check(f.binary); err != nil {
+		fmt.Fprintf(stderr, "%s install: %v\n", p.Name, err)
+		return exitUsage
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	spec, err := f.spec(fs.Args())
 	if err != nil {
 		return p.fail(stderr, "install", err)
 	}
-	if err := p.checkBinary(ctx, f, spec, io.Discard); err != nil {
-		return p.fail(stderr, "install", err)
+	check := p.checkBinary(ctx, f, spec, io.Discard)
+	if spec.Wrapped() {
+		check = f.wrap.checkRunner(ctx, spec, f.root)
+	}
+	if check != nil {
+		return p.fail(stderr, "install", check)
 	}
 	if err := needsRoot(f.root, f.dryRun, spec.Scope); err != nil {
 		return p.fail(stderr, "install", err)
@@ -125,13 +146,17 @@ func (p *Program) cmdInstall(ctx context.Context, args []string, stdout, stderr 
 	}
 	plan, err := t.Plan(spec)
 	if err != nil {
-		return p.fail(stderr, "install", err)
+		return p.fail(stderr, "install", f.wrap.explainRunner(err))
 	}
 	return p.applyPlan(ctx, "install", plan, f, stdout, stderr)
 }
 
-// spec builds the Spec from the flags; args are for `PROG run`.
+// spec builds the Spec from the flags; args are for `PROG run`, or with
+// --exec the wrapped program's own.
 func (f *installFlags) spec(args []string) (install.Spec, error) {
+	if f.wrap.exec != "" {
+		return f.wrappedSpec(args)
+	}
 	bin := f.binary
 	if bin == "" {
 		exe, err := os.Executable()
@@ -155,6 +180,42 @@ func (f *installFlags) spec(args []string) (install.Spec, error) {
 	if err := f.hardening.apply(&s); err != nil {
 		return install.Spec{}, err
 	}
+	return s, s.Validate()
+}
+
+// wrappedSpec is spec for --exec PROG: named after PROG and described by
+// the flags only (the defaults are this program's own), its arguments
+// PROG's, untouched by the --log and --listen svc run would take.
+func (f *installFlags) wrappedSpec(args []string) (install.Spec, error) {
+	s := install.Spec{
+		Name: f.name, Args: args,
+		User: f.runAs, Group: f.group, WorkingDir: f.chdir, LogFile: f.log,
+		Environment: f.env, After: f.after, Wants: f.wants, Requires: f.requires,
+		Restart: install.RestartPolicy(f.restart), RestartSec: f.restartSec,
+		Documentation: f.docs,
+	}
+	if err := f.wrap.wrap(&s, f.root); err != nil {
+		return install.Spec{}, err
+	}
+	if !f.set["name"] {
+		name, err := wrappedName(s.Exec)
+		if err != nil {
+			return install.Spec{}, err
+		}
+		s.Name, f.name = name, name
+	}
+	if f.set["description"] {
+		s.Description = f.description
+	}
+	if f.user {
+		s.Scope = install.User
+	}
+	level, err := install.ParseHardening(f.hardening.level)
+	if err != nil {
+		return install.Spec{}, err
+	}
+	s.Harden = level
+	s.Writable, s.Capabilities, s.AddressFamilies = f.hardening.writable, f.hardening.caps, f.hardening.family
 	return s, s.Validate()
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/svcdev/svc/install/internal/shell"
+	"github.com/svcdev/svc/systemd"
 )
 
 // goldenFiles returns the golden files of testdata matching keep.
@@ -111,7 +112,11 @@ func verifyUnit(t *testing.T, golden string) {
 			t.Fatal(err)
 		}
 	}
-	bin := strings.Fields(unitValues(data, "ExecStart")[0])[0]
+	argv, err := systemd.UnquoteExec(unitValues(data, "ExecStart")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := argv[0]
 	mnt := nearestDir(filepath.Dir(bin))
 	if mnt == "/" || mnt == "/usr" || mnt == "/usr/bin" || mnt == "/bin" {
 		t.Fatalf("cannot stand in for %s without hiding %s", bin, mnt)

@@ -11,6 +11,7 @@ import (
 	"github.com/svcdev/svc/install"
 	"github.com/svcdev/svc/install/installtest"
 	"github.com/svcdev/svc/launchd"
+	"github.com/svcdev/svc/ready"
 	"github.com/svcdev/svc/systemd"
 )
 
@@ -30,6 +31,7 @@ func TestConformanceSystemd(t *testing.T) {
 		Binary:    testBinary(t),
 		Exec:      systemdExec,
 		UserScope: true,
+		Readiness: true,
 	})
 }
 
@@ -53,7 +55,31 @@ func systemdExec(t *testing.T, root string, s install.Spec) ([]string, map[strin
 	if err != nil {
 		t.Fatalf("UnquoteExec(%q): %v", lines[0], err)
 	}
-	return argv, nil
+	if !s.Ready.IsProbe() {
+		return argv, nil // the program itself, or BINARY run
+	}
+	return afterDashes(t, argv, []string{s.Binary, "run", "--ready", s.Ready.String()}), nil
+}
+
+// afterDashes checks that argv is prefix, then "--", and returns the
+// rest: what the runner execs.
+func afterDashes(t *testing.T, argv, prefix []string) []string {
+	t.Helper()
+	prefix = append(slices.Clone(prefix), "--")
+	if len(argv) < len(prefix) || !slices.Equal(argv[:len(prefix)], prefix) {
+		t.Fatalf("the init system would run %q; want the prefix %q", argv, prefix)
+	}
+	return argv[len(prefix):]
+}
+
+// classicFlags are the flags a script's start passes to a wrapped
+// program's runner after the hardened set-up.
+func classicFlags(s install.Spec, log string) []string {
+	f := []string{"--log", log}
+	if s.Ready.Kind != ready.None {
+		f = append(f, "--ready", s.Ready.String())
+	}
+	return f
 }
 
 func TestConformanceSysV(t *testing.T) {
@@ -68,7 +94,7 @@ func TestConformanceSysV(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			installtest.Run(t, installtest.Harness{Target: tc.target, Binary: testBinary(t), Exec: sysvExec})
+			installtest.Run(t, installtest.Harness{Target: tc.target, Binary: testBinary(t), Exec: sysvExec, Readiness: true})
 		})
 	}
 }
@@ -76,7 +102,8 @@ func TestConformanceSysV(t *testing.T) {
 // sysvExec runs the installed script's start action with a real sh; the
 // test binary, as the daemon, records the argv and environment it got.
 // The script runs `BINARY start --classic --pidfile P --chdir D --umask M ARGS`,
-// which daemonizes `BINARY run`'s service with ARGS.
+// which daemonizes `BINARY run`'s service with ARGS, or for a wrapped
+// program `BINARY start --classic ... --log L [--ready R] -- EXEC ARGS`.
 func sysvExec(t *testing.T, root string, s install.Spec) ([]string, map[string]string) {
 	if os.Getuid() != 0 {
 		t.Skip("the init script's start action needs root")
@@ -90,6 +117,9 @@ func sysvExec(t *testing.T, root string, s install.Spec) ([]string, map[string]s
 	argv, env := readDump(t, out)
 	t.Cleanup(func() { os.Remove("/run/" + s.Name) }) // the script's RuntimeDirectory= equivalent
 	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name), "--chdir", "/", "--umask", install.HardenedUmask, "--no-new-privs"}
+	if s.Wrapped() {
+		return afterDashes(t, argv, append(prefix, classicFlags(s, install.OpenRCLog(s.Name))...)), env
+	}
 	if len(argv) < len(prefix) || !slices.Equal(argv[:len(prefix)], prefix) {
 		t.Fatalf("the script ran %q; want the prefix %q", argv, prefix)
 	}
@@ -98,7 +128,7 @@ func sysvExec(t *testing.T, root string, s install.Spec) ([]string, map[string]s
 
 func TestConformanceOpenRC(t *testing.T) {
 	t.Parallel()
-	installtest.Run(t, installtest.Harness{Target: install.OpenRC{}, Binary: testBinary(t), Exec: openrcExec})
+	installtest.Run(t, installtest.Harness{Target: install.OpenRC{}, Binary: testBinary(t), Exec: openrcExec, Readiness: true})
 }
 
 // openrcExec sources the script with a real sh and calls its start()
@@ -124,6 +154,10 @@ func openrcExec(t *testing.T, root string, s install.Spec) ([]string, map[string
 	}
 	argv, env := readDump(t, out)
 	prefix := []string{s.Binary, "start", "--classic", "--pidfile", install.PIDFile(s.Name)}
+	if s.Wrapped() {
+		prefix = append(prefix, "--chdir", "/", "--umask", install.HardenedUmask, "--no-new-privs")
+		return afterDashes(t, argv, append(prefix, classicFlags(s, install.OpenRCLog(s.Name))...)), env
+	}
 	if s.LogFile == "" {
 		prefix = append(prefix, "--log", install.OpenRCLog(s.Name))
 	}

@@ -16,6 +16,13 @@
 // reload and query an installed service through its init system, and
 // State maps the init system's answer to LSB status codes.
 //
+// A Spec with Exec wraps a program that knows nothing of svc (`svc install
+// --exec`): systemd runs it directly (Type=exec, or Type=notify for one
+// that speaks sd_notify) or through `svc run --ready` for a probe; the
+// SysV and OpenRC scripts start it through `svc start --classic ... --
+// PROG`, so their start returns only once it is ready; launchd runs it as
+// the job and, having no readiness, refuses one (see wrap.go).
+//
 // Every target confines the service as far as its init can (Spec.Harden
 // and the named opt-outs): systemd gets a sandbox scored near 1 by
 // systemd-analyze security (UnitExposure scores a unit offline), SysV and

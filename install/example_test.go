@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/svcdev/svc/install"
+	"github.com/svcdev/svc/ready"
 )
 
 func ExampleSysV_Plan() {
@@ -60,4 +61,30 @@ func ExampleSystemdService_optOuts() {
 	// dynamic user: true | protect system: strict
 	// capabilities: [CAP_NET_BIND_SERVICE] | private users: false
 	// writable: [/srv/web] | families: [AF_INET AF_INET6 AF_UNIX]
+}
+
+// A program that knows nothing of svc, ready when its port answers: the
+// unit runs it through `svc run --ready`, which says READY=1 for it.
+func ExampleSystemdService_wrapped() {
+	r, err := ready.Parse("tcp:127.0.0.1:8000")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	svc, err := install.SystemdService(install.Spec{
+		Name:   "web",
+		Binary: "/usr/local/bin/svc", // the runner
+		Exec:   "/usr/bin/python3",
+		Args:   []string{"-m", "http.server", "8000", "--bind", "127.0.0.1"},
+		Ready:  r,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("Type:", svc.Type)
+	fmt.Printf("ExecStart: %q\n", svc.ExecStart)
+	// Output:
+	// Type: notify
+	// ExecStart: ["/usr/local/bin/svc" "run" "--ready" "tcp:127.0.0.1:8000" "--" "/usr/bin/python3" "-m" "http.server" "8000" "--bind" "127.0.0.1"]
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/svcdev/svc/install"
+	"github.com/svcdev/svc/ready"
 )
 
 // maxExposure is the score the default unit must not exceed.
@@ -80,5 +81,27 @@ func TestOptOutExposure(t *testing.T) {
 			t.Errorf("%s: %v, up from %v: more than %.1f", c.name, e, def, c.raise)
 		}
 		t.Logf("%s: %v (default %v)", c.name, e, def)
+	}
+}
+
+// TestWrappedUnitExposure: a wrapped program's unit is confined as svc's
+// own, with each readiness and with a log file (the manager's append:).
+func TestWrappedUnitExposure(t *testing.T) {
+	def := exposure(t, install.Spec{Name: "svc", Binary: "/usr/local/bin/svc"})
+	for _, r := range []string{"", "notify", "tcp:127.0.0.1:8000"} {
+		rs, err := ready.Parse(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := install.Spec{Name: "web", Binary: "/usr/local/bin/svc", Exec: "/usr/bin/python3", Args: []string{"-m", "http.server"}, Ready: rs}
+		logged := s
+		logged.LogFile = "/var/log/web.log"
+		for name, s := range map[string]install.Spec{"journal": s, "log file": logged} {
+			if e := exposure(t, s); e.Score > def.Score {
+				t.Errorf("ready %q, %s: exposure %v, above svc's own %v", r, name, e, def)
+			} else {
+				t.Logf("ready %q, %s: %v", r, name, e)
+			}
+		}
 	}
 }

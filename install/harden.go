@@ -94,6 +94,9 @@ func systemdSandbox(s Spec) (systemd.Sandbox, error) {
 		RuntimeDirectory: []string{s.Name},
 	}
 	logDir := s.logsDirectory()
+	if s.Wrapped() {
+		logDir = "" // the manager writes a wrapped program's log (systemdExec)
+	}
 	if logDir != "" {
 		sb.LogsDirectory = []string{logDir}
 	}
@@ -101,7 +104,7 @@ func systemdSandbox(s Spec) (systemd.Sandbox, error) {
 		return sb, nil
 	}
 	sb.DynamicUser = s.User == "" && s.Group == ""
-	if s.LogFile != "" && logDir == "" {
+	if s.LogFile != "" && logDir == "" && !s.Wrapped() {
 		if sb.DynamicUser {
 			return sb, fmt.Errorf("install: %s: systemd: %w: log file %q: the service runs as a dynamic user (no run-as user), which can write only below %sDIR (LogsDirectory=): log to %s%s/%s.log, give a run-as user, or turn hardening off",
 				s.Name, ErrInvalid, s.LogFile, logRoot, logRoot, s.Name, s.Name)
@@ -120,7 +123,7 @@ func systemdSandbox(s Spec) (systemd.Sandbox, error) {
 	sb.Capabilities = s.Capabilities
 	sb.ProtectSystem = "strict"
 	sb.ProtectHome = "yes"
-	if slices.ContainsFunc(append([]string{s.Binary, s.workingDir()}, sb.ReadWritePaths...), underHome) {
+	if slices.ContainsFunc(append([]string{s.Binary, s.Exec, s.workingDir()}, sb.ReadWritePaths...), underHome) {
 		sb.ProtectHome = "read-only" // ReadWritePaths= opens a path in it again
 	}
 	sb.ProtectProc = "invisible"

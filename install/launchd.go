@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/svcdev/svc/launchd"
+	"github.com/svcdev/svc/ready"
 )
 
 // Launchd installs a launchd job: a daemon in /Library/LaunchDaemons, or
@@ -156,10 +157,21 @@ func (t Launchd) logDir(s Spec, dir string) Command {
 	return logDirCommand(dir, s.owner())
 }
 
-// Job builds the launchd job for s.
+// Job builds the launchd job for s. A wrapped program (Spec.Exec) is the
+// job's program itself, with no readiness: launchd has none (kickstart
+// returns once the job is spawned), so a Spec.Ready is refused rather than
+// promised and dropped.
 func (t Launchd) Job(s Spec) (*launchd.Job, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	argv := s.runArgv()
+	if s.Wrapped() {
+		if s.Ready.Kind != ready.None {
+			return nil, fmt.Errorf("install: %s: launchd: %w: readiness %q: launchd has no readiness protocol (launchctl kickstart returns once the job is spawned); install without --ready",
+				s.Name, ErrInvalid, s.Ready)
+		}
+		argv = append([]string{s.Exec}, s.Args...)
 	}
 	log, err := t.logPath(s)
 	if err != nil {
@@ -169,7 +181,7 @@ func (t Launchd) Job(s Spec) (*launchd.Job, error) {
 		StandardOutPath:   log,
 		StandardErrorPath: log,
 		Label:             s.Name,
-		ProgramArguments:  s.runArgv(),
+		ProgramArguments:  argv,
 		UserName:          s.User,
 		GroupName:         s.Group,
 		WorkingDirectory:  s.workingDir(),

@@ -105,7 +105,9 @@ func openrcState(exit int, _ []byte) State {
 	return State{Code: StatusUnknown, Word: "unknown", Detail: fmt.Sprintf("rc-service status exit code %d", exit)}
 }
 
-// OpenRCScript renders the openrc-run script for s.
+// OpenRCScript renders the openrc-run script for s. A wrapped program
+// (Spec.Exec) starts through `BINARY start --classic ... -- EXEC ARGS`, and
+// the other verbs and the watcher name it with --exec EXEC.
 //
 // openrc-run sources the script, so every value is a variable assigned
 // once, quoted for sh, and used only as "$var": blanks, quotes and $
@@ -113,6 +115,11 @@ func openrcState(exit int, _ []byte) State {
 func OpenRCScript(s Spec) ([]byte, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Wrapped() {
+		if err := s.needRunner("openrc", "start --classic"); err != nil {
+			return nil, err
+		}
 	}
 	needs, err := depNames(false, s.Requires)
 	if err != nil {
@@ -133,6 +140,7 @@ func OpenRCScript(s Spec) ([]byte, error) {
 	delay := int((s.restartSec() + 999e6) / 1e9)
 	d := openrcData{
 		Name:       s.Name,
+		Runs:       runsLine(s, shell.Quote),
 		Supervised: s.restart() != RestartNever,
 		RespawnSec: delay,
 		// supervise-daemon(8): max respawns within period must be
@@ -149,11 +157,20 @@ func OpenRCScript(s Spec) ([]byte, error) {
 		After:         strings.Join(after, " "),
 		Use:           strings.Join(uses, " "),
 	}
-	a := []string{"--log", log}
-	if s.LogFile != "" {
-		a = nil // classicStartArgs passes it
+	if s.Wrapped() {
+		d.Prog = shell.Quote(s.Exec)
+		d.StartArgs = shell.Join(classicFlags(s, log)) + ` -- "$svc_exec"`
+		if len(s.Args) > 0 {
+			d.StartArgs += " " + shell.Join(s.Args)
+		}
+	} else {
+		// --log first when it is the default, as scripts have it since.
+		a := []string{"--log", log}
+		if s.LogFile != "" {
+			a = nil // classicFlags passes it
+		}
+		d.StartArgs = shell.Join(append(append(a, classicFlags(s, s.LogFile)...), s.Args...))
 	}
-	d.StartArgs = shell.Join(append(a, classicStartArgs(s)...))
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
 	}
@@ -183,7 +200,8 @@ func OpenRCLog(name string) string { return "/var/log/" + name + ".log" }
 const openrcRespawnMax = 5
 
 type openrcData struct {
-	Name, Description, Command, PIDFile   string
+	Name, Description, Runs, Command      string
+	PIDFile, Prog                         string // Prog: a wrapped program
 	Log, LogDir, Owner, StartArgs         string
 	Supervised                            bool
 	RespawnSec, RespawnMax, RespawnPeriod int
@@ -199,8 +217,14 @@ func renderOpenRC(d openrcData) []byte {
 	var b strings.Builder
 	b.WriteString("#!/sbin/openrc-run\n")
 	b.WriteString("# shellcheck shell=sh disable=SC2034,SC2016 # openrc-run reads the variables; $ stays literal\n")
-	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n")
-	b.WriteString("#\n# start, stop, status and reload are the binary's classic verbs: start\n")
+	b.WriteString(d.Runs)
+	ident := "" // how stop, status and reload know the daemon
+	if d.Prog != "" {
+		ident = ` --exec "$svc_exec"`
+		b.WriteString("#\n# start, stop, status and reload are svc's classic verbs on the program: start\n")
+	} else {
+		b.WriteString("#\n# start, stop, status and reload are the binary's classic verbs: start\n")
+	}
 	b.WriteString("# returns once the service is ready, or fails with the service's own\n")
 	b.WriteString("# error; its output goes to the log file.\n")
 	if d.Supervised {
@@ -209,7 +233,11 @@ func renderOpenRC(d openrcData) []byte {
 		b.WriteString("# dies (at most respawn_max times within respawn_period seconds).\n")
 	}
 	b.WriteString("\nname=" + d.Name + "\ndescription=" + d.Description + "\n")
-	b.WriteString("svc_bin=" + d.Command + "\npidfile=" + d.PIDFile + "\n")
+	b.WriteString("svc_bin=" + d.Command + "\n")
+	if d.Prog != "" {
+		b.WriteString("svc_exec=" + d.Prog + "\n")
+	}
+	b.WriteString("pidfile=" + d.PIDFile + "\n")
 	b.WriteString("svc_log=" + d.Log + "\nsvc_log_dir=" + d.LogDir + "\nsvc_owner=" + d.Owner + "\n")
 	if d.Supervised {
 		fmt.Fprintf(&b, "respawn_delay=%d\nrespawn_max=%d\nrespawn_period=%d\n", d.RespawnSec, d.RespawnMax, d.RespawnPeriod)
@@ -232,16 +260,18 @@ func renderOpenRC(d openrcData) []byte {
 	b.WriteString("\tset -- " + d.StartArgs + "\n")
 	b.WriteString("\t\"$svc_bin\" start --classic --pidfile \"$pidfile\" \"$@\"\n")
 	b.WriteString("\teend $? \"Failed to start ${name} (log: ${svc_log})\" || return 1\n")
-	if d.Supervised {
+	switch {
+	case d.Supervised && d.Prog != "":
+		b.WriteString(openrcWatchWrapped)
+	case d.Supervised:
 		b.WriteString(openrcWatch)
 	}
 	b.WriteString("}\n")
+	stop := openrcStop
 	if d.Supervised {
-		b.WriteString(openrcStopSupervised)
-	} else {
-		b.WriteString(openrcStop)
+		stop = openrcStopSupervised
 	}
-	b.WriteString(openrcBody)
+	b.WriteString(strings.ReplaceAll(stop+openrcBody, "{{ident}}", ident))
 	return []byte(b.String())
 }
 
@@ -261,12 +291,30 @@ const openrcWatch = `	# The watcher: the daemon running, then status --wait, whi
 		exec "$0" status --classic --pidfile "$1" --wait >/dev/null' "$svc_bin" "$pidfile" "$@"
 `
 
+// openrcWatchWrapped is openrcWatch for a wrapped program: status names
+// it too, and comes first, so that start (which would prepare a probe,
+// and refuse a port the running program already answers on) runs only
+// when the program does not.
+const openrcWatchWrapped = `	# The watcher: the daemon running, then status --wait, which returns
+	# only once the daemon is gone.
+	supervise-daemon "$RC_SVCNAME" --start --respawn-delay "$respawn_delay" \
+		--respawn-max "$respawn_max" --respawn-period "$respawn_period" \
+		--stdout "$svc_log" --stderr "$svc_log" /bin/sh -- -c '
+		prog=$1; shift
+		"$0" status --classic --pidfile "$1" --exec "$prog" >/dev/null ||
+			"$0" start --classic --pidfile "$@" >/dev/null || exit
+		exec "$0" status --classic --pidfile "$1" --exec "$prog" --wait >/dev/null' "$svc_bin" "$svc_exec" "$pidfile" "$@"
+`
+
+// openrcStop, openrcStopSupervised and openrcBody: {{ident}} is empty for
+// a binary on svc, and --exec "$svc_exec" for a wrapped program.
+//
 // openrcStop: stop of a dead or stopped service succeeds, so stop and
 // restart after a crash need no `zap`.
 const openrcStop = `
 stop() {
 	ebegin "Stopping ${name}"
-	"$svc_bin" stop --classic --pidfile "$pidfile"
+	"$svc_bin" stop --classic --pidfile "$pidfile"{{ident}}
 	eend $? "Failed to stop ${name}"
 }
 `
@@ -277,7 +325,7 @@ const openrcStopSupervised = `
 stop() {
 	ebegin "Stopping ${name}"
 	supervise-daemon "$RC_SVCNAME" --stop >/dev/null 2>&1
-	"$svc_bin" stop --classic --pidfile "$pidfile"
+	"$svc_bin" stop --classic --pidfile "$pidfile"{{ident}}
 	eend $? "Failed to stop ${name}"
 }
 `
@@ -286,12 +334,12 @@ stop() {
 // pidfile, 3 stopped, 4 unknown).
 const openrcBody = `
 status() {
-	"$svc_bin" status --classic --pidfile "$pidfile"
+	"$svc_bin" status --classic --pidfile "$pidfile"{{ident}}
 }
 
 reload() {
 	ebegin "Reloading ${name}"
-	"$svc_bin" reload --classic --pidfile "$pidfile"
+	"$svc_bin" reload --classic --pidfile "$pidfile"{{ident}}
 	eend $? "Failed to reload ${name}"
 }
 `

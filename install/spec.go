@@ -8,21 +8,41 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/svcdev/svc/ready"
 )
 
 // Spec describes one service. Its zero fields are the defaults; only Name
-// and Binary are required. Binary speaks the command contract
+// and Binary (or Exec) are required. Binary speaks the command contract
 // (docs/contract.md; every program on package cli does): `BINARY run
 // ARGS` serves in the foreground, `BINARY start|stop|status|reload
 // --classic --pidfile P` daemonizes and controls it the classic way (what
 // the SysV script calls).
+//
+// A program that knows nothing of svc is wrapped: Exec names it, Args are
+// its own arguments, Ready says when it counts as started, and Binary is
+// the svc binary that runs it where the init system needs one (see
+// Wrapped).
 type Spec struct {
 	// Name names the unit, script, label and pidfile: ASCII letters,
 	// digits, '_', '.' and '-', not starting with '-' or '.'.
 	Name        string
-	Description string   // one line; "NAME service" when empty
-	Binary      string   // absolute path
-	Args        []string // arguments after `BINARY run`, carried byte for byte
+	Description string // one line; "NAME service" when empty
+	// Binary is an absolute path: the service's program when it speaks
+	// the contract, else (with Exec) the runner, the svc binary whose
+	// `run` and `start --classic` wrap Exec. A target that runs Exec
+	// directly (systemd without a probe, launchd) needs no runner, so
+	// with Exec it may be empty; one that does refuses the spec with
+	// ErrNoRunner.
+	Binary string
+	Args   []string // arguments after `BINARY run`, or Exec's own; carried byte for byte
+
+	// Exec is the wrapped program, an absolute path; empty for a program
+	// that speaks the contract.
+	Exec string
+	// Ready is when the wrapped program is started (package ready: once
+	// it runs, notify, or a probe); Exec only.
+	Ready ready.Spec
 
 	// Documentation lists URIs of the service's documentation
 	// ("man:svc(1)", "https://..."): systemd's Documentation=, which
@@ -177,6 +197,23 @@ func (s Spec) owner() string {
 	return u
 }
 
+// Wrapped reports whether s wraps a program that knows nothing of svc.
+func (s Spec) Wrapped() bool { return s.Exec != "" }
+
+// ErrNoRunner is wrapped by the error of a target that runs a wrapped
+// program through svc (the SysV and OpenRC scripts, a systemd probe) when
+// the spec names no runner (Binary).
+var ErrNoRunner = errors.New("no svc binary to run the wrapped program")
+
+// needRunner refuses a wrapped spec without a runner where the target
+// runs Exec through it, saying how.
+func (s Spec) needRunner(target, how string) error {
+	if s.Binary != "" {
+		return nil
+	}
+	return fmt.Errorf("install: %s: %s: %w: %w: %s runs %s through `svc %s`", s.Name, target, ErrInvalid, ErrNoRunner, target, s.Exec, how)
+}
+
 // runArgv is the foreground command line: BINARY run [--log FILE] ARGS.
 func (s Spec) runArgv() []string {
 	argv := []string{s.Binary, "run"}
@@ -250,10 +287,25 @@ func nameChar(r rune) bool {
 }
 
 func (s Spec) checkBinary() error {
-	if s.Binary == "" {
-		return invalid("binary: empty")
+	if !s.Wrapped() {
+		if s.Ready.Kind != ready.None {
+			return invalid("readiness %q: only a wrapped program (Exec) takes one; a binary on svc says READY=1 itself", s.Ready)
+		}
+		if s.Binary == "" {
+			return invalid("binary: empty")
+		}
+		return checkAbs("binary", s.Binary)
 	}
-	return checkAbs("binary", s.Binary)
+	if err := checkAbs("program", s.Exec); err != nil {
+		return err
+	}
+	if err := checkReady(s.Ready); err != nil {
+		return err
+	}
+	if s.Binary == "" {
+		return nil
+	}
+	return checkAbs("runner", s.Binary)
 }
 
 // checkAbs refuses a path that is not absolute and clean, or that holds a

@@ -77,6 +77,16 @@ func (t Systemd) wantsLink(s Spec, unitPath string) string {
 	return path.Join(DefaultUnitDir, "multi-user.target.wants", s.Name+".service")
 }
 
+// logDir makes a wrapped program's log directory: for a system service
+// owned by root, as the manager, which writes the file, is; a user's is
+// made by the user who installs it.
+func (t Systemd) logDir(s Spec, dir string) Command {
+	if s.Scope == User {
+		return run("mkdir", "-p", dir)
+	}
+	return logDirCommand(dir, "root")
+}
+
 // systemctl is argv for systemctl in the spec's scope.
 func systemctl(s Spec, args ...string) []string {
 	argv := []string{"systemctl"}
@@ -96,14 +106,20 @@ func (t Systemd) Plan(s Spec) (Plan, error) {
 		return Plan{}, err
 	}
 	unitName := s.Name + ".service"
+	var cmds []Command
+	if s.Wrapped() && s.LogFile != "" {
+		// The manager opens the log (StandardOutput=append:) but makes
+		// no directory for it.
+		cmds = append(cmds, t.logDir(s, path.Dir(s.LogFile)))
+	}
 	return Plan{
 		Target: t.Name(),
 		Files:  []File{{Path: p, Mode: 0o644, Content: unit}},
-		Commands: []Command{
+		Commands: append(cmds,
 			runIfChanged(systemctl(s, "daemon-reload")...),
 			run(systemctl(s, "enable", unitName)...),
 			runIfChanged(systemctl(s, "try-restart", unitName)...),
-		},
+		),
 	}, nil
 }
 
@@ -180,7 +196,10 @@ func systemdState(exit int, out []byte) State {
 	return State{Code: StatusUnknown, Word: "unknown", Detail: detail}
 }
 
-// SystemdService builds the unit model for s.
+// SystemdService builds the unit model for s. A wrapped program (Spec.Exec)
+// is Type=exec without a readiness, Type=notify when it speaks sd_notify
+// itself or when `BINARY run --ready SPEC --` probes it; its output goes
+// to the journal, or appended to the log file (see systemdExec).
 func SystemdService(s Spec) (systemd.Service, error) {
 	if err := s.Validate(); err != nil {
 		return systemd.Service{}, err
@@ -197,6 +216,11 @@ func SystemdService(s Spec) (systemd.Service, error) {
 		Restart:          string(s.restart()),
 		RestartSec:       s.restartSec(),
 		UserUnit:         s.Scope == User,
+	}
+	if s.Wrapped() {
+		if err := systemdExec(&svc, s); err != nil {
+			return systemd.Service{}, err
+		}
 	}
 	sb, err := systemdSandbox(s)
 	if err != nil {
@@ -215,6 +239,32 @@ func SystemdService(s Spec) (systemd.Service, error) {
 	svc.Wants = unitNames(s.Wants)
 	svc.Requires = unitNames(s.Requires)
 	return svc, nil
+}
+
+// systemdExec sets how the unit runs a wrapped program. Its log file is
+// the manager's StandardOutput=append:, opened before the sandbox and any
+// LogsDirectory= exist (systemd issue 27591), so the plan makes its
+// directory at install time (Systemd.Plan) and the program needs no write
+// access to it. SIGHUP is reload, as for the scripts' reload --classic.
+func systemdExec(svc *systemd.Service, s Spec) error {
+	direct := append([]string{s.Exec}, s.Args...)
+	switch s.readiness() {
+	case readyNone:
+		svc.Type, svc.ExecStart = "exec", direct
+	case readyNotify:
+		svc.Type, svc.NotifyAccess, svc.ExecStart = "notify", "main", direct
+	default:
+		if err := s.needRunner("systemd", "run --ready"); err != nil {
+			return err
+		}
+		svc.Type = "notify"
+		svc.ExecStart = append([]string{s.Binary, "run", "--ready", s.Ready.String(), "--"}, direct...)
+	}
+	if s.LogFile != "" {
+		svc.StandardOutput = "append:" + s.LogFile
+		svc.StandardError = "append:" + s.LogFile
+	}
+	return nil
 }
 
 // unitNames maps dependencies to unit names, dropping repeats.

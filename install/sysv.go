@@ -152,10 +152,18 @@ func checkSystemScope(s Spec, target string) error {
 	return CheckName(s.Name)
 }
 
-// SysVScript renders the LSB init script for s.
+// SysVScript renders the LSB init script for s. A wrapped program
+// (Spec.Exec) starts through `BINARY start --classic ... -- EXEC ARGS` and
+// is stopped, checked and reloaded with `--exec EXEC`, whose inode the
+// pidfile's holder must run.
 func SysVScript(s Spec) ([]byte, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
+	}
+	if s.Wrapped() {
+		if err := s.needRunner("sysv", "start --classic"); err != nil {
+			return nil, err
+		}
 	}
 	required, err := depNames(true, []string{"$remote_fs", "$syslog"}, s.Requires)
 	if err != nil {
@@ -168,6 +176,7 @@ func SysVScript(s Spec) ([]byte, error) {
 	d := sysvData{
 		Name:        s.Name,
 		Description: s.description(),
+		Runs:        runsLine(s, shell.Quote),
 		Required:    strings.Join(required, " "),
 		Should:      strings.Join(should, " "),
 		Start:       strings.Join(startLevels, " "),
@@ -175,10 +184,19 @@ func SysVScript(s Spec) ([]byte, error) {
 		Daemon:      shell.Quote(s.Binary),
 		PIDFile:     shell.Quote(PIDFile(s.Name)),
 		PIDFilePath: PIDFile(s.Name),
-		StartArgs:   shell.Join(classicStartArgs(s)),
+		StartArgs:   shell.Join(append(classicFlags(s, s.LogFile), s.Args...)),
 	}
-	if s.LogFile != "" {
-		d.LogDir, d.Owner = shell.Quote(path.Dir(s.LogFile)), shell.Quote(s.owner())
+	log := s.LogFile
+	if s.Wrapped() {
+		log = s.wrappedLog()
+		d.Prog = shell.Quote(s.Exec)
+		d.StartArgs = shell.Join(classicFlags(s, log)) + ` -- "$PROG"`
+		if len(s.Args) > 0 {
+			d.StartArgs += " " + shell.Join(s.Args)
+		}
+	}
+	if log != "" {
+		d.LogDir, d.Owner = shell.Quote(path.Dir(log)), shell.Quote(s.owner())
 	}
 	for _, e := range s.Environment {
 		d.Env = append(d.Env, e.Name+"="+shell.Quote(e.Value))
@@ -187,28 +205,6 @@ func SysVScript(s Spec) ([]byte, error) {
 		d.Dirs = append(d.Dirs, shell.Join(append(s.ownerArgs("-o", "-g"), dir)))
 	}
 	return renderSysV(d), nil
-}
-
-// classicStartArgs are the flags after `BINARY start --classic --pidfile P`:
-// the daemon set-up, then the arguments `BINARY run` would get.
-func classicStartArgs(s Spec) []string {
-	var a []string
-	if s.User != "" {
-		a = append(a, "--user", s.User)
-	}
-	if s.Group != "" {
-		a = append(a, "--group", s.Group)
-	}
-	a = append(a, "--chdir", s.workingDir())
-	if s.harden() != HardenOff {
-		// NoNewPrivileges= and UMask= of the hardened unit; dropping to
-		// --user sets no_new_privs anyway, and empties the capabilities.
-		a = append(a, "--umask", HardenedUmask, "--no-new-privs")
-	}
-	if s.LogFile != "" {
-		a = append(a, "--log", s.LogFile)
-	}
-	return append(a, s.Args...)
 }
 
 // renderSysV writes the script; every value in d is already quoted for sh
@@ -220,12 +216,13 @@ func renderSysV(d sysvData) []byte {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n# shellcheck disable=SC2016 # single quotes keep $ literal on purpose\n")
 	b.WriteString("# " + d.Name + ": " + d.Description + "\n")
-	b.WriteString("# Written by svc install; the next install or uninstall replaces it.\n")
+	b.WriteString(d.Runs)
 	// The chkconfig-style header (Red Hat's chkconfig and
 	// systemd-sysv-generator read it; insserv skips it): with it the
 	// generated unit is Type=forking with PIDFile=, so systemd tracks the
-	// daemon and a crash fails the unit, instead of RemainAfterExit=yes
-	// calling a dead daemon active. The path is a safe word: CheckName.
+	// daemon (a wrapped program's own pid) and a crash fails the unit,
+	// instead of RemainAfterExit=yes calling a dead daemon active. The
+	// path is a safe word: CheckName.
 	b.WriteString("# pidfile: " + d.PIDFilePath + "\n")
 	b.WriteString("### BEGIN INIT INFO\n")
 	b.WriteString("# Provides:          " + d.Name + "\n")
@@ -239,9 +236,24 @@ func renderSysV(d sysvData) []byte {
 	b.WriteString("# Default-Stop:      " + d.Stop + "\n")
 	b.WriteString("# Short-Description: " + d.Description + "\n")
 	b.WriteString(sysvBody1)
-	b.WriteString("DAEMON=" + d.Daemon + "\nPIDFILE=" + d.PIDFile + "\n")
-	b.WriteString(sysvBody2)
+	b.WriteString("DAEMON=" + d.Daemon + "\n")
+	ident := "" // how stop, status and reload know the daemon
+	if d.Prog != "" {
+		b.WriteString("PROG=" + d.Prog + "\n")
+		ident = ` --exec "$PROG"`
+	}
+	b.WriteString("PIDFILE=" + d.PIDFile + "\n")
+	b.WriteString(sysvInstalled)
+	if d.Prog != "" {
+		b.WriteString(sysvProgInstalled)
+	}
+	b.WriteString(strings.ReplaceAll(sysvBody2, "{{ident}}", ident))
 	b.WriteString("do_start() {\n")
+	if d.Prog != "" {
+		// start would prepare the probe first, and refuse the port the
+		// running program answers on.
+		b.WriteString("\t# Already running: success (LSB), before a probe of its own port.\n\trunning && return 0\n")
+	}
 	for _, dir := range d.Dirs { // RuntimeDirectory= and LogsDirectory=
 		b.WriteString("\tinstall -d -m 0750 " + dir + " || return\n")
 	}
@@ -253,16 +265,17 @@ func renderSysV(d sysvData) []byte {
 		b.WriteString(e + " ")
 	}
 	b.WriteString(`"$DAEMON" start --classic --pidfile "$PIDFILE" ` + d.StartArgs + "\n}\n")
-	b.WriteString(sysvBody3)
+	b.WriteString(strings.ReplaceAll(sysvBody3, "{{ident}}", ident))
 	return []byte(b.String())
 }
 
 type sysvData struct {
-	Name, Description, Required, Should, Start, Stop string
-	Daemon, PIDFile, PIDFilePath, StartArgs          string
-	LogDir, Owner                                    string // with a log file
-	Env                                              []string
-	Dirs                                             []string // install -d arguments
+	Name, Description, Runs, Required, Should, Start, Stop string
+	Daemon, PIDFile, PIDFilePath, StartArgs                string
+	Prog                                                   string // a wrapped program
+	LogDir, Owner                                          string // with a log file
+	Env                                                    []string
+	Dirs                                                   []string // install -d arguments
 }
 
 const sysvBody1 = `### END INIT INFO
@@ -277,7 +290,9 @@ fi
 
 `
 
-const sysvBody2 = `
+// sysvInstalled and sysvProgInstalled refuse every action without the
+// binary (or the wrapped program): 5, not installed; status 4, unknown.
+const sysvInstalled = `
 # LSB exit codes: 2 bad usage, 3 unimplemented action, 4 not root (status:
 # unknown), 5 not installed, 7 not running.
 if [ ! -x "$DAEMON" ]; then
@@ -285,7 +300,18 @@ if [ ! -x "$DAEMON" ]; then
 	[ "${1:-}" = status ] && exit 4
 	exit 5
 fi
+`
 
+const sysvProgInstalled = `if [ ! -x "$PROG" ]; then
+	echo "$0: $PROG: not installed" >&2
+	[ "${1:-}" = status ] && exit 4
+	exit 5
+fi
+`
+
+// sysvBody2 and sysvBody3: {{ident}} is empty for a binary on svc, and
+// --exec "$PROG" for a wrapped program.
+const sysvBody2 = `
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "$0: $1: must be run as root" >&2
@@ -294,7 +320,7 @@ need_root() {
 }
 
 running() {
-	"$DAEMON" status --classic --pidfile "$PIDFILE" >/dev/null 2>&1
+	"$DAEMON" status --classic --pidfile "$PIDFILE"{{ident}} >/dev/null 2>&1
 }
 
 # svc start --classic returns once the daemon is ready, or fails with the
@@ -303,7 +329,7 @@ running() {
 
 const sysvBody3 = `
 do_stop() {
-	"$DAEMON" stop --classic --pidfile "$PIDFILE"
+	"$DAEMON" stop --classic --pidfile "$PIDFILE"{{ident}}
 }
 
 if [ $# -ne 1 ]; then
@@ -333,10 +359,10 @@ try-restart)
 reload|force-reload)
 	need_root "$1"
 	running || exit 7
-	"$DAEMON" reload --classic --pidfile "$PIDFILE"
+	"$DAEMON" reload --classic --pidfile "$PIDFILE"{{ident}}
 	;;
 status)
-	"$DAEMON" status --classic --pidfile "$PIDFILE"
+	"$DAEMON" status --classic --pidfile "$PIDFILE"{{ident}}
 	;;
 *)
 	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2

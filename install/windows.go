@@ -23,6 +23,9 @@ func windowsConfig(s Spec) (WindowsConfig, error) {
 	if s.Scope == User {
 		return WindowsConfig{}, fmt.Errorf("install: %s: windows: %w", s.Name, ErrUnsupportedScope)
 	}
+	if s.Wrapped() {
+		return WindowsConfig{}, fmt.Errorf("install: %s: windows: %w: a wrapped program (--exec): the service control manager runs only programs that speak its protocol", s.Name, ErrInvalid)
+	}
 	if s.Group != "" || s.LogFile != "" {
 		return WindowsConfig{}, fmt.Errorf("install: %s: windows: %w: a group or a log file cannot be set for a Windows service", s.Name, ErrInvalid)
 	}

@@ -4,7 +4,8 @@
 // install promises: exact files and modes, idempotent re-install, update
 // in place, an uninstall that leaves nothing, refusal of bad names, and
 // names, arguments and environment values carried byte for byte or
-// refused with an error.
+// refused with an error, for a binary on svc and for a wrapped program
+// (Spec.Exec) with each readiness the target keeps.
 package installtest
 
 import (
@@ -19,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/svcdev/svc/install"
+	"github.com/svcdev/svc/ready"
 )
 
 // Harness describes the target under test.
@@ -27,13 +29,18 @@ type Harness struct {
 	// Binary is the absolute path the specs run (Spec.Binary).
 	Binary string
 	// Exec reads the plan applied under root the way the init system
-	// would, and returns the argv and environment the service would get
-	// for `Binary run ...`. env may be nil when the init system's
-	// reading cannot be reproduced outside it (then a real-init test must
-	// check it).
+	// would, and returns the argv and environment the service would get:
+	// `Binary run ...`, or for a wrapped spec the argv the runner execs,
+	// `Exec ARGS` (what follows "--" in `Binary run|start --classic ...
+	// -- Exec ARGS`; Exec may be Binary itself). env may be nil when the
+	// init system's reading cannot be reproduced outside it (then a
+	// real-init test must check it).
 	Exec func(t *testing.T, root string, s install.Spec) (argv []string, env map[string]string)
 	// UserScope is set when the target has per-user services.
 	UserScope bool
+	// Readiness is set when the target keeps a wrapped program's
+	// Spec.Ready (launchd has none, and refuses one).
+	Readiness bool
 }
 
 // Run runs the suite.
@@ -47,6 +54,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("CarriesBytes", h.carriesBytes)
 	t.Run("Control", h.control)
 	t.Run("Scope", h.scope)
+	t.Run("WrappedCarriesBytes", h.wrappedCarriesBytes)
+	t.Run("WrappedProgramPaths", h.wrappedProgramPaths)
+	t.Run("WrappedRefusals", h.wrappedRefusals)
+	t.Run("WrappedControl", h.wrappedControl)
 }
 
 func (h Harness) spec() install.Spec {
@@ -291,5 +302,147 @@ func (h Harness) scope(t *testing.T) {
 	s.User = "root"
 	if _, err := h.Target.Plan(s); !errors.Is(err, install.ErrInvalid) {
 		t.Errorf("Plan(User scope, User=root) = %v; want ErrInvalid", err)
+	}
+}
+
+// wrapped is h.spec wrapping a program (the harness binary itself) with
+// readiness r.
+func (h Harness) wrapped(r ready.Spec) install.Spec {
+	s := h.spec()
+	s.Exec, s.Ready = h.Binary, r
+	s.Args = []string{"-m", "http.server", "8080"}
+	return s
+}
+
+// readinesses are the readinesses the suite wraps a program with: one of
+// each way a target keeps them (none, the program's own, a probe).
+func (h Harness) readinesses() []ready.Spec {
+	if !h.Readiness {
+		return []ready.Spec{{}}
+	}
+	var out []ready.Spec
+	for _, r := range []string{"", "notify", "tcp:127.0.0.1:8080", "exec:test -e '/run/x y' && echo \"$HOME\" 100%"} {
+		s, err := ready.Parse(r)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (h Harness) wrappedCarriesBytes(t *testing.T) {
+	for _, r := range h.readinesses() {
+		carried := 0
+		for _, v := range TrickyValues {
+			s := h.wrapped(r)
+			s.Args = []string{v, "--x", v}
+			s.Environment = []install.EnvVar{{Name: "V", Value: v}}
+			p, err := h.Target.Plan(s)
+			if err != nil {
+				if !strings.Contains(err.Error(), s.Name) {
+					t.Errorf("ready %q, value %q: error %q does not name the service", r, v, err)
+				}
+				continue
+			}
+			root := t.TempDir()
+			apply(t, root, p)
+			argv, env := h.Exec(t, root, s)
+			if want := append([]string{s.Exec}, s.Args...); !slices.Equal(argv, want) {
+				t.Errorf("ready %q, value %q: the program would run as %q; want %q", r, v, argv, want)
+			}
+			if env != nil && env["V"] != v {
+				t.Errorf("ready %q, value %q: the program would get V=%q", r, v, env["V"])
+			}
+			carried++
+		}
+		t.Logf("%s, ready %q: %d of %d values carried exactly, the rest refused", h.Target.Name(), r, carried, len(TrickyValues))
+		if carried == 0 {
+			t.Errorf("ready %q: no value carried at all", r)
+		}
+	}
+}
+
+// TrickyFileNames are names of a wrapped program's file: carried byte for
+// byte in its path, or refused.
+var TrickyFileNames = []string{
+	"plain", "a b", "it's", `"dq"`, `back\slash`, "$HOME", "${x}", "%h", "100%", "`id`", "$(id)",
+	"*", "[a]", "~", "#x", ";", "&", "-n", "tab\tx", "cr\rx", "new\nline", "\x01", "ünï", "\xff\xfe",
+}
+
+// wrappedProgramPaths wraps the harness binary under hostile names (a
+// symlink to it in a temporary directory).
+func (h Harness) wrappedProgramPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, r := range h.readinesses() {
+		carried := 0
+		for _, name := range TrickyFileNames {
+			prog := filepath.Join(dir, name)
+			if err := os.Symlink(h.Binary, prog); err != nil && !errors.Is(err, fs.ErrExist) {
+				t.Fatal(err)
+			}
+			s := h.wrapped(r)
+			s.Exec = prog
+			p, err := h.Target.Plan(s)
+			if err != nil {
+				if !strings.Contains(err.Error(), s.Name) {
+					t.Errorf("ready %q, program %q: error %q does not name the service", r, prog, err)
+				}
+				continue
+			}
+			root := t.TempDir()
+			apply(t, root, p)
+			argv, _ := h.Exec(t, root, s)
+			if want := append([]string{prog}, s.Args...); !slices.Equal(argv, want) {
+				t.Errorf("ready %q: the program would run as %q; want %q", r, argv, want)
+			}
+			carried++
+		}
+		t.Logf("%s, ready %q: %d of %d program names carried exactly, the rest refused", h.Target.Name(), r, carried, len(TrickyFileNames))
+		if carried == 0 {
+			t.Errorf("ready %q: no program name carried at all", r)
+		}
+	}
+}
+
+// wrappedRefusals: what no target may carry is refused, wrapping
+// ErrInvalid (so nothing is written).
+func (h Harness) wrappedRefusals(t *testing.T) {
+	for name, change := range map[string]func(*install.Spec){
+		"relative program":       func(s *install.Spec) { s.Exec = "bin/web" },
+		"bare program name":      func(s *install.Spec) { s.Exec = "python3" },
+		"unclean program path":   func(s *install.Spec) { s.Exec = "/usr//bin/web" },
+		"program with newline":   func(s *install.Spec) { s.Exec = "/usr/bin/web\n" },
+		"program with NUL":       func(s *install.Spec) { s.Exec = "/usr/bin/web\x00" },
+		"argument with NUL":      func(s *install.Spec) { s.Args = []string{"a\x00b"} },
+		"unknown readiness":      func(s *install.Spec) { s.Ready = ready.Spec{Kind: 42, Addr: "127.0.0.1:8080"} },
+		"readiness on two lines": func(s *install.Spec) { s.Ready = ready.Spec{Kind: ready.Exec, Command: "true\nfalse"} },
+		"tcp readiness, no port": func(s *install.Spec) { s.Ready = ready.Spec{Kind: ready.TCP, Addr: "127.0.0.1"} },
+		"readiness, no program":  func(s *install.Spec) { s.Exec, s.Ready = "", ready.Spec{Kind: ready.Notify} },
+		"relative runner":        func(s *install.Spec) { s.Binary = "svc" },
+	} {
+		s := h.wrapped(ready.Spec{})
+		change(&s)
+		if _, err := h.Target.Plan(s); !errors.Is(err, install.ErrInvalid) {
+			t.Errorf("%s: Plan = %v; want an error wrapping ErrInvalid", name, err)
+		}
+	}
+	if !h.Readiness {
+		s := h.wrapped(ready.Spec{Kind: ready.TCP, Addr: "127.0.0.1:8080"})
+		if _, err := h.Target.Plan(s); !errors.Is(err, install.ErrInvalid) {
+			t.Errorf("a readiness the target cannot keep: Plan = %v; want an error wrapping ErrInvalid", err)
+		}
+	}
+}
+
+func (h Harness) wrappedControl(t *testing.T) {
+	for _, r := range h.readinesses() {
+		s := h.wrapped(r)
+		for _, v := range []install.Verb{install.Start, install.Stop, install.Restart, install.Reload, install.Status} {
+			c, err := h.Target.Control(s, v)
+			if err != nil || len(c.Argv) == 0 {
+				t.Errorf("ready %q: Control(%s) = %v, %v", r, v, c.Argv, err)
+			}
+		}
 	}
 }
