@@ -22,6 +22,11 @@ import (
 func launch(ctx context.Context, o Options) (*Launched, error) {
 	w := &watch{o: o, pidfd: -1, execFD: -1, probeFD: -1}
 	if o.Ready.IsProbe() {
+		// A running daemon answers its own probe: that is "already
+		// running" (LSB: start succeeds), not a stranger on the port.
+		if info := Exec(o.Exec).Inspect(o.PIDFile); info.State == Running {
+			return &Launched{PID: info.PID, Already: true, PIDFile: info.Path}, nil
+		}
 		p, err := o.Ready.Prepare()
 		if err != nil {
 			return nil, err

@@ -159,6 +159,12 @@ func TestWrapDaemon7(t *testing.T) {
 		if r := s.ctl("status", "--exec", sharedSelf); r.code != 0 || r.stdout != "running (pid "+strconv.Itoa(pid)+")\n" {
 			t.Errorf("status --exec: %v", r)
 		}
+		// Started again, it answers its own probe: already running, not
+		// "something already answers there".
+		again := s.wrapStart("--ready", "tcp:"+s.addr, "--exec", sharedSelf, "--", wrappedMode, "serve", s.addr, "0s")
+		if again.code != 0 || again.stdout != "already running (pid "+strconv.Itoa(pid)+")\n" {
+			t.Errorf("second start with the probe answering: %v", again)
+		}
 		// Without --exec the holder is not svc: never "running".
 		if r := s.ctl("status"); r.code != 4 || !strings.Contains(r.stdout, "--exec PROG") {
 			t.Errorf("status without --exec: %v, want 4 and a hint", r)
