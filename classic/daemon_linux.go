@@ -22,7 +22,9 @@ import (
 // It reports failure (STATUS=, ERRNO=) or another running daemon
 // (X_SVC_ALREADY=) to the launcher and exits; it returns only success.
 func setUp(h handoff, o Options, err error) *Daemon {
-	scrubExecEnviron(HandoffEnv) // cosmetic (/proc/PID/environ): Unsetenv already keeps children clean
+	if o.Exec == "" { // a wrapped program's exec replaces the environ block anyway
+		scrubExecEnviron(HandoffEnv) // cosmetic (/proc/PID/environ): Unsetenv already keeps children clean
+	}
 	n, nerr := systemd.NewNotifier(h.notify)
 	if err == nil {
 		err = nerr
