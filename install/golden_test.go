@@ -77,6 +77,13 @@ var goldenSpecs = map[string]install.Spec{
 		Name: "db", Binary: "/usr/local/bin/svc", Exec: "/usr/local/sbin/db",
 		Ready: mustReady(`exec:pg_isready -q -h '/run/db' && test "$(cat /run/db/x)" = 100%`),
 	},
+	// A reload signal: the unit kills the main process with it (svc run
+	// forwards it), the scripts' reload sends it with --signal.
+	"exec-reload": {
+		Name: "web", Binary: "/usr/local/bin/svc", Exec: "/usr/local/sbin/nginx", Args: []string{"-g", "daemon off;"},
+		Ready: mustReady("tcp:127.0.0.1:80"), ReloadSignal: "HUP",
+	},
+	"exec-reload-direct": {Name: "web", Binary: "/usr/local/bin/svc", Exec: "/usr/local/bin/web-app", ReloadSignal: "USR2"},
 	// A path with a blank and a '%', arguments with everything.
 	"exec-tricky": {
 		Name: "app", Binary: "/usr/local/bin/svc", Exec: "/opt/my app/bin/app 100%", Ready: mustReady("tcp:[::1]:8080"),

@@ -160,7 +160,8 @@ func (t Launchd) logDir(s Spec, dir string) Command {
 // Job builds the launchd job for s. A wrapped program (Spec.Exec) is the
 // job's program itself, with no readiness: launchd has none (kickstart
 // returns once the job is spawned), so a Spec.Ready is refused rather than
-// promised and dropped.
+// promised and dropped; so is a Spec.ReloadSignal, launchd having no
+// reload either.
 func (t Launchd) Job(s Spec) (*launchd.Job, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -170,6 +171,10 @@ func (t Launchd) Job(s Spec) (*launchd.Job, error) {
 		if s.Ready.Kind != ready.None {
 			return nil, fmt.Errorf("install: %s: launchd: %w: readiness %q: launchd has no readiness protocol (launchctl kickstart returns once the job is spawned); install without --ready",
 				s.Name, ErrInvalid, s.Ready)
+		}
+		if s.ReloadSignal != "" {
+			return nil, fmt.Errorf("install: %s: launchd: %w: reload signal %s: a launchd job has no reload of its own (svc reload sends SIGHUP through launchctl kill); install without --reload-signal",
+				s.Name, ErrInvalid, s.ReloadSignal)
 		}
 		argv = append([]string{s.Exec}, s.Args...)
 	}

@@ -156,6 +156,8 @@ func OpenRCScript(s Spec) ([]byte, error) {
 		Need:          strings.Join(needs, " "),
 		After:         strings.Join(after, " "),
 		Use:           strings.Join(uses, " "),
+		Reloads:       s.reloads(),
+		Signal:        s.reloadIdent(),
 	}
 	if s.Wrapped() {
 		d.Prog = shell.Quote(s.Exec)
@@ -206,6 +208,8 @@ type openrcData struct {
 	Supervised                            bool
 	RespawnSec, RespawnMax, RespawnPeriod int
 	Need, After, Use                      string
+	Reloads                               bool   // the service has a reload
+	Signal                                string // its --signal SIG, for a wrapped program
 	Env                                   []string
 	Dirs                                  []string // checkpath commands
 }
@@ -219,10 +223,15 @@ func renderOpenRC(d openrcData) []byte {
 	b.WriteString("# shellcheck shell=sh disable=SC2034,SC2016 # openrc-run reads the variables; $ stays literal\n")
 	b.WriteString(d.Runs)
 	ident := "" // how stop, status and reload know the daemon
-	if d.Prog != "" {
+	switch {
+	case d.Prog != "" && !d.Reloads:
+		ident = ` --exec "$svc_exec"`
+		b.WriteString("#\n# start, stop and status are svc's classic verbs on the program (which has\n")
+		b.WriteString("# no reload: no signal was named for one at install): start\n")
+	case d.Prog != "":
 		ident = ` --exec "$svc_exec"`
 		b.WriteString("#\n# start, stop, status and reload are svc's classic verbs on the program: start\n")
-	} else {
+	default:
 		b.WriteString("#\n# start, stop, status and reload are the binary's classic verbs: start\n")
 	}
 	b.WriteString("# returns once the service is ready, or fails with the service's own\n")
@@ -242,7 +251,10 @@ func renderOpenRC(d openrcData) []byte {
 	if d.Supervised {
 		fmt.Fprintf(&b, "respawn_delay=%d\nrespawn_max=%d\nrespawn_period=%d\n", d.RespawnSec, d.RespawnMax, d.RespawnPeriod)
 	}
-	b.WriteString("\nextra_started_commands=\"reload\"\n\ndepend() {\n")
+	if d.Reloads {
+		b.WriteString("\nextra_started_commands=\"reload\"\n")
+	}
+	b.WriteString("\ndepend() {\n")
 	for _, dep := range [...]struct{ word, names string }{{"need", d.Need}, {"after", d.After}, {"use", d.Use}} {
 		if dep.names != "" {
 			b.WriteString("\t" + dep.word + " " + dep.names + "\n")
@@ -271,7 +283,10 @@ func renderOpenRC(d openrcData) []byte {
 	if d.Supervised {
 		stop = openrcStopSupervised
 	}
-	b.WriteString(strings.ReplaceAll(stop+openrcBody, "{{ident}}", ident))
+	b.WriteString(strings.ReplaceAll(stop+openrcStatus, "{{ident}}", ident))
+	if d.Reloads {
+		b.WriteString(strings.ReplaceAll(openrcReload, "{{ident}}", ident+d.Signal))
+	}
 	return []byte(b.String())
 }
 
@@ -306,7 +321,7 @@ const openrcWatchWrapped = `	# The watcher: the daemon running, then status --wa
 		exec "$0" status --classic --pidfile "$1" --exec "$prog" --wait >/dev/null' "$svc_bin" "$svc_exec" "$pidfile" "$@"
 `
 
-// openrcStop, openrcStopSupervised and openrcBody: {{ident}} is empty for
+// openrcStop, openrcStopSupervised, openrcStatus and openrcReload: {{ident}} is empty for
 // a binary on svc, and --exec "$svc_exec" for a wrapped program.
 //
 // openrcStop: stop of a dead or stopped service succeeds, so stop and
@@ -330,13 +345,18 @@ stop() {
 }
 `
 
-// openrcBody: status returns svc's LSB code (0 running, 1 dead with a
-// pidfile, 3 stopped, 4 unknown).
-const openrcBody = `
+// openrcStatus returns svc's LSB code (0 running, 1 dead with a pidfile,
+// 3 stopped, 4 unknown).
+const openrcStatus = `
 status() {
 	"$svc_bin" status --classic --pidfile "$pidfile"{{ident}}
 }
+`
 
+// openrcReload is the reload of a service that has one (see
+// Spec.ReloadSignal); {{ident}} adds a wrapped program's --signal SIG.
+// Without it, the script has no reload: rc-service refuses the command.
+const openrcReload = `
 reload() {
 	ebegin "Reloading ${name}"
 	"$svc_bin" reload --classic --pidfile "$pidfile"{{ident}}

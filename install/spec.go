@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -43,6 +44,11 @@ type Spec struct {
 	// Ready is when the wrapped program is started (package ready: once
 	// it runs, notify, or a probe); Exec only.
 	Ready ready.Spec
+	// ReloadSignal is the signal a reload sends the wrapped program, one
+	// of ReloadSignals ("HUP"); Exec only. Empty, the service has no
+	// reload: most programs die of a signal they do not handle, SIGHUP
+	// included, so a reload is one only when the operator says which.
+	ReloadSignal string
 
 	// Documentation lists URIs of the service's documentation
 	// ("man:svc(1)", "https://..."): systemd's Documentation=, which
@@ -291,6 +297,9 @@ func (s Spec) checkBinary() error {
 		if s.Ready.Kind != ready.None {
 			return invalid("readiness %q: only a wrapped program (Exec) takes one; a binary on svc says READY=1 itself", s.Ready)
 		}
+		if s.ReloadSignal != "" {
+			return invalid("reload signal %q: only a wrapped program (Exec) takes one; a binary on svc reloads on SIGHUP", s.ReloadSignal)
+		}
 		if s.Binary == "" {
 			return invalid("binary: empty")
 		}
@@ -301,6 +310,9 @@ func (s Spec) checkBinary() error {
 	}
 	if err := checkReady(s.Ready); err != nil {
 		return err
+	}
+	if s.ReloadSignal != "" && !slices.Contains(ReloadSignals, s.ReloadSignal) {
+		return invalid("reload signal %q: not one of %s", s.ReloadSignal, strings.Join(ReloadSignals, ", "))
 	}
 	if s.Binary == "" {
 		return nil

@@ -245,8 +245,12 @@ func SystemdService(s Spec) (systemd.Service, error) {
 // the manager's StandardOutput=append:, opened before the sandbox and any
 // LogsDirectory= exist (systemd issue 27591), so the plan makes its
 // directory at install time (Systemd.Plan) and the program needs no write
-// access to it. SIGHUP is reload, as for the scripts' reload --classic.
+// access to it. Reload is Spec.ReloadSignal to the main process (which
+// `svc run` forwards to the program), or none: systemctl reload then
+// refuses ("job type reload is not applicable") instead of killing a
+// program that does not handle SIGHUP.
 func systemdExec(svc *systemd.Service, s Spec) error {
+	svc.ReloadSignal = s.ReloadSignal
 	direct := append([]string{s.Exec}, s.Args...)
 	switch s.readiness() {
 	case readyNone:

@@ -185,6 +185,8 @@ func SysVScript(s Spec) ([]byte, error) {
 		PIDFile:     shell.Quote(PIDFile(s.Name)),
 		PIDFilePath: PIDFile(s.Name),
 		StartArgs:   shell.Join(append(classicFlags(s, s.LogFile), s.Args...)),
+		Reloads:     s.reloads(),
+		Signal:      s.reloadIdent(),
 	}
 	log := s.LogFile
 	if s.Wrapped() {
@@ -266,6 +268,13 @@ func renderSysV(d sysvData) []byte {
 	}
 	b.WriteString(`"$DAEMON" start --classic --pidfile "$PIDFILE" ` + d.StartArgs + "\n}\n")
 	b.WriteString(strings.ReplaceAll(sysvBody3, "{{ident}}", ident))
+	usage, reload := sysvUsageNoReload, sysvNoReload
+	if d.Reloads {
+		usage, reload = sysvUsage, strings.ReplaceAll(sysvReload, "{{ident}}", ident+d.Signal)
+	}
+	body := strings.ReplaceAll(sysvBody4, "{{reload}}", reload)
+	body = strings.ReplaceAll(body, "{{ident}}", ident)
+	b.WriteString(strings.ReplaceAll(body, "{{usage}}", usage))
 	return []byte(b.String())
 }
 
@@ -273,6 +282,8 @@ type sysvData struct {
 	Name, Description, Runs, Required, Should, Start, Stop string
 	Daemon, PIDFile, PIDFilePath, StartArgs                string
 	Prog                                                   string // a wrapped program
+	Reloads                                                bool   // the service has a reload
+	Signal                                                 string // its reload's --signal SIG, for a wrapped program
 	LogDir, Owner                                          string // with a log file
 	Env                                                    []string
 	Dirs                                                   []string // install -d arguments
@@ -309,7 +320,7 @@ const sysvProgInstalled = `if [ ! -x "$PROG" ]; then
 fi
 `
 
-// sysvBody2 and sysvBody3: {{ident}} is empty for a binary on svc, and
+// sysvBody2, sysvBody3 and sysvBody4: {{ident}} is empty for a binary on svc, and
 // --exec "$PROG" for a wrapped program.
 const sysvBody2 = `
 need_root() {
@@ -327,13 +338,18 @@ running() {
 # daemon's own error.
 `
 
+// sysvBody3 and sysvBody4: {{usage}} lists the actions (with reload only
+// when the service has one: systemd-sysv-generator writes ExecReload= for
+// a script whose usage line names it), {{reload}} is their case.
 const sysvBody3 = `
 do_stop() {
 	"$DAEMON" stop --classic --pidfile "$PIDFILE"{{ident}}
 }
+`
 
+const sysvBody4 = `
 if [ $# -ne 1 ]; then
-	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+	echo "Usage: $0 {{usage}}" >&2
 	exit 2
 fi
 
@@ -356,17 +372,40 @@ try-restart)
 		do_stop && do_start
 	fi
 	;;
-reload|force-reload)
+{{reload}}status)
+	"$DAEMON" status --classic --pidfile "$PIDFILE"{{ident}}
+	;;
+*)
+	echo "Usage: $0 {{usage}}" >&2
+	exit 3
+	;;
+esac
+`
+
+const (
+	sysvUsage         = "{start|stop|restart|try-restart|reload|force-reload|status}"
+	sysvUsageNoReload = "{start|stop|restart|try-restart|force-reload|status}"
+)
+
+// sysvReload: {{ident}} is sysvBody2's and, for a wrapped program, its
+// --signal SIG.
+const sysvReload = `reload|force-reload)
 	need_root "$1"
 	running || exit 7
 	"$DAEMON" reload --classic --pidfile "$PIDFILE"{{ident}}
 	;;
-status)
-	"$DAEMON" status --classic --pidfile "$PIDFILE"{{ident}}
-	;;
-*)
-	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+`
+
+// sysvNoReload is the reload of a wrapped program without a reload
+// signal: LSB's 3, unimplemented; force-reload is reload if the service
+// has one, else restart (of a running service).
+const sysvNoReload = `reload)
+	echo "$0: reload: not supported: $PROG takes no reload signal (restart it, or install it with --reload-signal SIG)" >&2
 	exit 3
 	;;
-esac
+force-reload)
+	need_root force-reload
+	running || exit 7
+	do_stop && do_start
+	;;
 `

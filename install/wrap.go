@@ -1,6 +1,9 @@
 package install
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/svcdev/svc/ready"
 )
 
@@ -14,6 +17,15 @@ import (
 //	                       and BINARY stop|status|reload --classic --pidfile P --exec EXEC
 //	launchd  Ready ""      ProgramArguments=EXEC ARGS; any Ready is refused: launchd
 //	                       has no readiness, kickstart returns at spawn
+//
+// Reload is only what Spec.ReloadSignal asks: without it the unit has no
+// ExecReload=, the SysV script's reload exits 3 (unimplemented) and its
+// force-reload restarts, and the OpenRC script has no reload command.
+// A signal the program does not handle kills it (SIGHUP's default
+// action is to terminate), so none is sent on a guess. With it, the unit
+// kills $MAINPID with it (`svc run` forwards HUP, USR1 and USR2 to
+// PROG), and the scripts run `BINARY reload --classic ... --exec EXEC
+// --signal SIG`.
 //
 // Its output goes to the log file (Spec.LogFile, or /var/log/NAME.log
 // for the scripts, whose start prints its tail when the program fails
@@ -94,4 +106,36 @@ func runsLine(s Spec, quote func(string) string) string {
 	}
 	return "# Written by svc install: runs " + quote(s.Binary) +
 		" (its classic mode); the next install or uninstall replaces it.\n"
+}
+
+// ReloadSignals are the signals Spec.ReloadSignal may name: the ones
+// daemons take as "reload" or "reopen" (nginx, Apache httpd, unicorn,
+// HAProxy), which `svc run` forwards and `svc reload --signal` sends.
+// Others stop, pause or kill a program, which reload must not.
+var ReloadSignals = []string{"HUP", "USR1", "USR2"}
+
+// ParseReloadSignal returns the ReloadSignals name of s, which may be
+// spelled in any case and with or without SIG ("hup", "SIGUSR1").
+func ParseReloadSignal(s string) (string, error) {
+	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
+	for _, r := range ReloadSignals {
+		if name == r {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("install: %w: reload signal %q: not one of %s", ErrInvalid, s, strings.Join(ReloadSignals, ", "))
+}
+
+// reloads reports whether the installed service has a reload: always
+// for a binary on svc (SIGHUP, by contract), for a wrapped program only
+// with a ReloadSignal.
+func (s Spec) reloads() bool { return !s.Wrapped() || s.ReloadSignal != "" }
+
+// reloadIdent is what the scripts' reload adds after the identity
+// (--exec EXEC): the signal to send a wrapped program.
+func (s Spec) reloadIdent() string {
+	if !s.Wrapped() {
+		return ""
+	}
+	return " --signal " + s.ReloadSignal // a ReloadSignals word
 }

@@ -420,6 +420,13 @@ func (h Harness) wrappedRefusals(t *testing.T) {
 		"tcp readiness, no port": func(s *install.Spec) { s.Ready = ready.Spec{Kind: ready.TCP, Addr: "127.0.0.1"} },
 		"readiness, no program":  func(s *install.Spec) { s.Exec, s.Ready = "", ready.Spec{Kind: ready.Notify} },
 		"relative runner":        func(s *install.Spec) { s.Binary = "svc" },
+		// A reload that would stop or kill the program, or is spelled
+		// other than ReloadSignals does.
+		"reload signal TERM":        func(s *install.Spec) { s.ReloadSignal = "TERM" },
+		"reload signal KILL":        func(s *install.Spec) { s.ReloadSignal = "KILL" },
+		"reload signal SIGHUP":      func(s *install.Spec) { s.ReloadSignal = "SIGHUP" },
+		"reload signal with blank":  func(s *install.Spec) { s.ReloadSignal = "HUP $MAINPID; rm" },
+		"reload signal, no program": func(s *install.Spec) { s.Exec, s.ReloadSignal = "", "HUP" },
 	} {
 		s := h.wrapped(ready.Spec{})
 		change(&s)
