@@ -27,11 +27,13 @@ import (
 // the service.
 type wrapFlags struct {
 	exec, ready, runner string
+	reload              string // --reload-signal, then its install.ReloadSignals word
 }
 
 func (w *wrapFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&w.exec, "exec", "", "wrap `PROG`, a program that knows nothing of svc (a name without '/' is looked up in PATH); its arguments go after --")
 	fs.StringVar(&w.ready, "ready", "", "with --exec: when PROG is started: notify|tcp:HOST:PORT|http:URL|file:PATH|exec:CMD (default: once it runs)")
+	fs.StringVar(&w.reload, "reload-signal", "", "with --exec: reload sends PROG `SIG` ("+strings.Join(install.ReloadSignals, ", ")+"); without it the service has no reload, as most programs die of a signal they do not handle")
 	fs.StringVar(&w.runner, "runner", "", "with --exec: the svc `PATH` the unit or script runs PROG through (default: this binary, unless it lives in a temporary directory)")
 }
 
@@ -44,8 +46,27 @@ func (w *wrapFlags) check(binary string) error {
 		return errors.New("--ready needs --exec: a program on svc says READY=1 itself")
 	case w.exec == "" && w.runner != "":
 		return errors.New("--runner needs --exec: it is what runs the wrapped program")
+	case w.exec == "" && w.reload != "":
+		return errors.New("--reload-signal needs --exec: a program on svc reloads on SIGHUP, by contract")
+	case w.reload != "":
+		sig, err := reloadSignalFlag("--reload-signal", w.reload)
+		if err != nil {
+			return err
+		}
+		w.reload = sig
 	}
 	return nil
+}
+
+// reloadSignalFlag returns the install.ReloadSignals word of flag's value
+// v, or an error naming the flag and the signals it takes.
+func reloadSignalFlag(flag, v string) (string, error) {
+	sig, err := install.ParseReloadSignal(v)
+	if err != nil {
+		return "", fmt.Errorf("%s %q: not a reload signal: want one of %s (a signal the program handles as reload; others stop or kill it)",
+			flag, v, strings.Join(install.ReloadSignals, ", "))
+	}
+	return sig, nil
 }
 
 // wrap sets s up to wrap --exec's program. The runner is left empty when
@@ -61,7 +82,7 @@ func (w *wrapFlags) wrap(s *install.Spec, root string) error {
 	if err != nil {
 		return err
 	}
-	s.Exec, s.Ready, s.Binary = prog, r, ""
+	s.Exec, s.Ready, s.ReloadSignal, s.Binary = prog, r, w.reload, ""
 	if w.runner != "" {
 		if !filepath.IsAbs(w.runner) {
 			return fmt.Errorf("--runner %q: not an absolute path", w.runner)

@@ -174,3 +174,82 @@ func sectionOf(key string) string {
 	}
 	return "Service"
 }
+
+// TestInstallExecReloadSignal: --reload-signal needs --exec and a reload
+// signal (a usage error, nothing written); with it the unit kills the
+// main process with that signal, without it the unit has no reload.
+func TestInstallExecReloadSignal(t *testing.T) {
+	prog := fakeProgram(t, "web")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--reload-signal", "HUP"}, "svc install: --reload-signal needs --exec: a program on svc reloads on SIGHUP, by contract\n"},
+		{[]string{"--exec", prog, "--reload-signal", "TERM"}, `svc install: --reload-signal "TERM": not a reload signal: want one of HUP, USR1, USR2`},
+		{[]string{"--exec", prog, "--reload-signal", "KILL"}, `--reload-signal "KILL": not a reload signal`},
+		{[]string{"--exec", prog, "--reload-signal", "HUP $MAINPID"}, `--reload-signal "HUP $MAINPID": not a reload signal`},
+		{[]string{"--exec", prog, "--reload-signal", ""}, ""}, // empty: no reload, as without the flag
+	} {
+		root := t.TempDir()
+		code, _, errOut := run(wrapProgram(), append([]string{"install", "--root", root, "--init", "systemd"}, c.args...)...)
+		if c.want == "" {
+			if code != 0 {
+				t.Errorf("install %q: exit %d, stderr:\n%s", c.args, code, errOut)
+			}
+			continue
+		}
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("install %q: exit %d, stderr:\n%s\nwant 2 and %q", c.args, code, errOut, c.want)
+		}
+		emptyDir(t, root)
+	}
+
+	for flag, want := range map[string][]string{"": nil, "usr1": {"/bin/kill -s USR1 $MAINPID"}, "SIGHUP": {"/bin/kill -s HUP $MAINPID"}} {
+		root := t.TempDir()
+		args := []string{"install", "--root", root, "--init", "systemd", "--exec", prog}
+		if flag != "" {
+			args = append(args, "--reload-signal", flag)
+		}
+		if code, _, errOut := run(wrapProgram(), args...); code != 0 {
+			t.Fatalf("install %q: exit %d, stderr:\n%s", args, code, errOut)
+		}
+		f, err := os.Open(filepath.Join(root, "etc/systemd/system/web.service"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := systemd.ParseUnit(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := u.Values("Service", "ExecReload"); !slices.Equal(got, want) {
+			t.Errorf("--reload-signal %q: ExecReload=%q; want %q", flag, got, want)
+		}
+	}
+}
+
+// TestReloadSignalUsage: reload's --signal is for a wrapped daemon only
+// (svc's own reloads on SIGHUP and reports how it went), and only a
+// reload signal; a program without Wrap has no --signal.
+func TestReloadSignalUsage(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "web.pid")
+	for _, c := range []struct {
+		p    *Program
+		args []string
+		want string
+	}{
+		{wrapProgram(), []string{"--signal", "USR1"}, "svc reload: --signal needs --exec: svc's own daemon reloads on SIGHUP, by contract\n"},
+		{wrapProgram(), []string{"--exec", "/bin/sh", "--signal", "TERM"}, `svc reload: --signal "TERM": not a reload signal: want one of HUP, USR1, USR2`},
+		{testProgram(), []string{"--signal", "USR1"}, "flag provided but not defined: -signal"},
+	} {
+		code, _, errOut := run(c.p, append([]string{"reload", "--classic", "--pidfile", pidfile}, c.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("reload %q: exit %d, stderr:\n%s\nwant 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	// A valid --signal on a daemon that is not running: LSB's 7.
+	code, _, errOut := run(wrapProgram(), "reload", "--classic", "--pidfile", pidfile, "--exec", "/bin/sh", "--signal", "usr2")
+	if code != lsbNotRunning {
+		t.Errorf("reload --signal usr2 of no daemon: exit %d, stderr:\n%s\nwant %d", code, errOut, lsbNotRunning)
+	}
+}

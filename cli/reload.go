@@ -6,10 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/svcdev/svc/classic"
+	"github.com/svcdev/svc/install"
 )
 
 // defaultReloadTimeout bounds the wait for a daemon's word on its reload.
@@ -24,17 +27,36 @@ func (p *Program) cmdReload(ctx context.Context, args []string, stdout, stderr i
 		return p.initCommand(ctx, "reload", args, stdout, stderr)
 	}
 	timeout := defaultReloadTimeout
+	var signal string
 	t, code, ok := p.parsePidfile("reload", "reload the classic daemon by its pidfile (SIGHUP)", args, stderr, func(fs *flag.FlagSet) {
 		fs.DurationVar(&timeout, "timeout", defaultReloadTimeout, "wait this long for the daemon to say how the reload went")
+		if p.Wrap {
+			fs.StringVar(&signal, "signal", "", "with --exec: send the wrapped program `SIG` ("+strings.Join(install.ReloadSignals, ", ")+"; default HUP)")
+		}
 	})
 	if !ok {
 		return code
+	}
+	var sig os.Signal = syscall.SIGHUP
+	if signal != "" {
+		if t.exec == "" {
+			fmt.Fprintf(stderr, "%s reload: --signal needs --exec: %s's own daemon reloads on SIGHUP, by contract\n", p.Name, p.Name)
+			return exitUsage
+		}
+		name, err := reloadSignalFlag("--signal", signal)
+		if err == nil {
+			sig, err = reloadSignal(name)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s reload: %v\n", p.Name, err)
+			return exitUsage
+		}
 	}
 	var pid int
 	var err error
 	if t.exec != "" {
 		// A wrapped program knows nothing of the reload report.
-		if pid, err = t.exec.Signal(t.pidfile, syscall.SIGHUP); err == nil {
+		if pid, err = t.exec.Signal(t.pidfile, sig); err == nil {
 			fmt.Fprintf(stdout, "reload signalled (pid %d)\n", pid)
 			return exitOK
 		}
