@@ -358,3 +358,189 @@ func TestWrapOpenRC(t *testing.T) {
 	}
 	ns.svc(0, "uninstall", "--name", boom)
 }
+
+// countScript is a program that handles the reload signals: it counts
+// each HUP and USR1 on its output, touches its readiness file $1 once
+// its traps are set, and removes it when stopped.
+const countScript = `hup=0 usr1=0
+trap 'hup=$((hup+1)); echo "HUP $hup"' HUP
+trap 'usr1=$((usr1+1)); echo "USR1 $usr1"' USR1
+trap 'rm -f "$1"; exit 0' TERM
+: >"$1"
+while :; do sleep 1 & wait $!; done`
+
+// countArgs installs countScript as NAME's program, ready once its file
+// exists, its output in log.
+func countArgs(name, log string) []string {
+	ready := "/run/" + name + ".ready"
+	return []string{"--exec", "/bin/sh", "--ready", "file:" + ready, "--log", log, "--", "-c", countScript, "sh", ready}
+}
+
+// TestWrapReloadSystemd: a wrapped program gets no reload unless
+// install names its signal. Without --reload-signal, `systemctl reload`
+// of python3's http.server (which SIGHUP would kill) is refused, and the
+// program still answers, the same process; with --reload-signal HUP, a
+// program that counts HUPs gets each reload, through `svc run` (the
+// main process, which forwards it).
+func TestWrapReloadSystemd(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	m := bootWithSvc(t)
+
+	t.Run("none", func(t *testing.T) {
+		m := m.with(t)
+		const name, port = "wrap-noreload", 8197
+		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+		m.installWrapped(name, append([]string{"--exec", wrapPython, "--ready", "tcp:127.0.0.1:" + strconv.Itoa(port), "--"}, httpServerArgs(port)...)...)
+		m.expect(0, nil, svcPath, "start", "--name", name)
+		pid := m.mainPID(name + ".service")
+		if p := m.props(name+".service", "CanReload", "ExecReload"); p["CanReload"] != "no" || p["ExecReload"] != "" {
+			t.Errorf("installed without --reload-signal: %s; want CanReload=no, no ExecReload", describe(p))
+		}
+		if code, out := m.code(nil, "systemctl", "reload", name+".service"); code == 0 || !strings.Contains(out, "not applicable") {
+			t.Errorf("systemctl reload: exit %d, want non-zero, the job not applicable:\n%s", code, out)
+		}
+		if code, out := m.code(nil, svcPath, "reload", "--name", name); code == 0 {
+			t.Errorf("svc reload: exit 0, want a refusal:\n%s", out)
+		} else {
+			t.Logf("svc reload: exit %d: %s", code, out)
+		}
+		if _, err := m.get(url); err != nil {
+			t.Errorf("the program no longer answers after the reload attempts: %v", err)
+		}
+		if p := m.props(name+".service", "ActiveState", "MainPID", "NRestarts"); p["ActiveState"] != "active" || p["MainPID"] != strconv.Itoa(pid) || p["NRestarts"] != "0" {
+			t.Errorf("after the reload attempts: %s; want active, MainPID=%d, no restart", describe(p), pid)
+		}
+		m.expect(0, nil, svcPath, "stop", "--name", name)
+	})
+
+	t.Run("HUP counted", func(t *testing.T) {
+		m := m.with(t)
+		const name, log = "wrap-hup", "/var/log/wrap-hup/out.log"
+		// --harden off: the program writes its readiness file in /run.
+		m.installWrapped(name, append([]string{"--harden", "off", "--reload-signal", "HUP"}, countArgs(name, log)...)...)
+		m.expect(0, nil, svcPath, "start", "--name", name)
+		unit := name + ".service"
+		pid := m.mainPID(unit)
+		if got := m.cmdline(pid); len(got) < 3 || !slices.Equal(got[:3], []string{svcPath, "run", "--ready"}) {
+			t.Errorf("the main process runs %q; want svc run --ready ...", got)
+		}
+		if p := m.props(unit, "CanReload"); p["CanReload"] != "yes" {
+			t.Errorf("installed with --reload-signal HUP: %s; want CanReload=yes", describe(p))
+		}
+		for i, reload := range [][]string{{"systemctl", "reload", unit}, {svcPath, "reload", "--name", name}} {
+			m.expect(0, nil, reload...)
+			want := fmt.Sprintf("HUP %d\n", i+1)
+			m.waitFor("the program counting the reload", cmdTimeout, func() (bool, string) {
+				b, err := m.ReadFile(log)
+				return err == nil && strings.Contains(string(b), want), fmt.Sprintf("%s: %q %v", log, b, err)
+			})
+		}
+		if p := m.props(unit, "ActiveState", "MainPID", "NRestarts"); p["ActiveState"] != "active" || p["MainPID"] != strconv.Itoa(pid) || p["NRestarts"] != "0" {
+			t.Errorf("after two reloads: %s; want active, MainPID=%d, no restart", describe(p), pid)
+		}
+		m.expect(0, nil, svcPath, "stop", "--name", name)
+	})
+}
+
+// TestWrapReloadSysV: the LSB script of a wrapped program without a
+// reload signal has no reload. Run directly, reload exits 3
+// (unimplemented) and says so; redirected, the generated unit cannot
+// reload (its usage line names no reload), so systemctl refuses and the
+// LSB library runs the script's own; the program answers throughout,
+// the same process. force-reload restarts it (LSB: reload if it can,
+// else restart). With --reload-signal USR1 the script's reload sends
+// USR1, directly and through the generated unit.
+func TestWrapReloadSysV(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	m := bootWithSvc(t)
+	skip := []string{"SYSTEMCTL_SKIP_REDIRECT=1", "_SYSTEMCTL_SKIP_REDIRECT=1"}
+	pidOf := func(t *testing.T, name string) int {
+		t.Helper()
+		s := strings.TrimSpace(m.with(t).run("cat", "/run/"+name+".pid"))
+		pid, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("/run/%s.pid: %q", name, s)
+		}
+		return pid
+	}
+	stopAfter := func(t *testing.T, script string) {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+			defer cancel()
+			cmd := m.CommandContext(ctx, script, "stop")
+			cmd.Env = append(cmd.Env, skip...)
+			cmd.Run()
+		})
+	}
+
+	t.Run("none", func(t *testing.T) {
+		m := m.with(t)
+		const name, port = "wrap-sysv-noreload", 8198
+		script, url := "/etc/init.d/"+name, fmt.Sprintf("http://127.0.0.1:%d/", port)
+		m.installWrapped(name, append([]string{"--init", "sysv", "--exec", wrapPython, "--ready", "tcp:127.0.0.1:" + strconv.Itoa(port), "--"}, httpServerArgs(port)...)...)
+		stopAfter(t, script)
+		m.expect(0, skip, script, "start")
+		pid := pidOf(t, name)
+		out := m.expect(3, skip, script, "reload")
+		if !strings.Contains(out, "reload: not supported") || !strings.Contains(out, "--reload-signal") {
+			t.Errorf("direct reload says %q; want why, and the flag that gives one", out)
+		}
+		if p := m.props(name+".service", "CanReload"); p["CanReload"] != "no" {
+			t.Errorf("the generated unit: %s; want CanReload=no", describe(p))
+		}
+		if code, out := m.code(nil, "systemctl", "reload", name+".service"); code == 0 || !strings.Contains(out, "not applicable") {
+			t.Errorf("systemctl reload: exit %d, want non-zero, the job not applicable:\n%s", code, out)
+		}
+		m.expect(3, nil, script, "reload") // redirected: the library runs the script's own
+		if _, err := m.get(url); err != nil {
+			t.Errorf("the program no longer answers after the reload attempts: %v", err)
+		}
+		if again := pidOf(t, name); again != pid {
+			t.Errorf("the reload attempts replaced pid %d with %d", pid, again)
+		}
+		if got := m.cmdline(pid); got[0] != wrapPython {
+			t.Errorf("pid %d runs %q after the reload attempts; want python3", pid, got)
+		}
+		m.expect(0, skip, script, "force-reload")
+		if _, err := m.get(url); err != nil {
+			t.Fatalf("force-reload returned before the restarted program was ready: %v", err)
+		}
+		if again := pidOf(t, name); again == pid {
+			t.Errorf("force-reload left pid %d; want a restart", pid)
+		}
+		m.expect(0, skip, script, "stop")
+		m.expect(7, skip, script, "force-reload") // LSB: not running
+	})
+
+	t.Run("USR1 counted", func(t *testing.T) {
+		m := m.with(t)
+		const name = "wrap-sysv-usr1"
+		script, log := "/etc/init.d/"+name, "/var/log/"+name+".log"
+		m.installWrapped(name, append([]string{"--init", "sysv", "--reload-signal", "usr1"}, countArgs(name, log)...)...)
+		stopAfter(t, script)
+		// Direct, then through the generated unit (systemctl reload runs
+		// its ExecReload=, the script's reload): each run's program
+		// counts its reloads from 1.
+		for i, env := range [][]string{skip, nil} {
+			m.expect(0, env, script, "start")
+			pid := pidOf(t, name)
+			for j := 1; j <= 2; j++ {
+				m.expect(0, env, script, "reload")
+				want := fmt.Sprintf("USR1 %d\n", j)
+				m.waitFor("the program counting the reload", cmdTimeout, func() (bool, string) {
+					b, err := m.ReadFile(log)
+					return err == nil && strings.Count(string(b), want) == i+1, fmt.Sprintf("%s: %q %v", log, b, err)
+				})
+			}
+			if again := pidOf(t, name); again != pid {
+				t.Errorf("the reloads replaced pid %d with %d", pid, again)
+			}
+			m.expect(0, env, script, "stop")
+		}
+		if b, _ := m.ReadFile(log); strings.Contains(string(b), "HUP") {
+			t.Errorf("the program got a HUP: %q", b)
+		}
+	})
+}
