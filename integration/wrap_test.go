@@ -310,6 +310,19 @@ func TestWrapOpenRC(t *testing.T) {
 	if args := strings.Split(ns.run("cat", fmt.Sprintf("/proc/%d/cmdline", pid)), "\x00"); args[0] != wrapPython {
 		t.Errorf("the pidfile names pid %d, running %q; want python3 itself", pid, args)
 	}
+	// Installed without --reload-signal: no reload command, and the
+	// program answers on, the same process.
+	if code, out := ns.code("rc-service", name, "reload"); code == 0 {
+		t.Errorf("rc-service reload of a program without a reload signal: exit 0\n%s", out)
+	} else {
+		t.Logf("rc-service reload: exit %d: %s", code, out)
+	}
+	if body := httpGet(t, url); !strings.HasPrefix(body, "200 ") {
+		t.Errorf("the program no longer answers after rc-service reload: %s", body)
+	}
+	if again := ns.servicePID(t, name); again != pid {
+		t.Errorf("rc-service reload replaced pid %d with %d", pid, again)
+	}
 	// The watcher's start finds python3 running, then waits on it.
 	waitFor(t, "the watcher waiting on the program", func() (bool, string) {
 		out, err := ns.try("pgrep", "-f", "status --classic --pidfile /run/"+name+".pid --exec "+wrapPython+" --wait")
@@ -360,11 +373,12 @@ func TestWrapOpenRC(t *testing.T) {
 }
 
 // countScript is a program that handles the reload signals: it counts
-// each HUP and USR1 on its output, touches its readiness file $1 once
+// each HUP, USR1 and USR2 on its output, touches its readiness file $1 once
 // its traps are set, and removes it when stopped.
-const countScript = `hup=0 usr1=0
+const countScript = `hup=0 usr1=0 usr2=0
 trap 'hup=$((hup+1)); echo "HUP $hup"' HUP
 trap 'usr1=$((usr1+1)); echo "USR1 $usr1"' USR1
+trap 'usr2=$((usr2+1)); echo "USR2 $usr2"' USR2
 trap 'rm -f "$1"; exit 0' TERM
 : >"$1"
 while :; do sleep 1 & wait $!; done`
@@ -543,4 +557,29 @@ func TestWrapReloadSysV(t *testing.T) {
 			t.Errorf("the program got a HUP: %q", b)
 		}
 	})
+}
+
+// TestWrapReloadOpenRC: with --reload-signal USR2, rc-service NAME
+// reload sends the wrapped program USR2, which it counts, the same
+// process.
+func TestWrapReloadOpenRC(t *testing.T) {
+	ns := bootOpenRC(t)
+	const name = "wrap-orc-usr2"
+	log := "/var/log/" + name + ".log"
+	ns.svc(0, append([]string{"install", "--name", name, "--runner", svcBin, "--harden", "off", "--reload-signal", "SIGUSR2"}, countArgs(name, log)...)...)
+	ns.run("rc-service", name, "start")
+	pid := ns.servicePID(t, name)
+	for i := 1; i <= 2; i++ {
+		ns.run("rc-service", name, "reload")
+		want := fmt.Sprintf("USR2 %d", i)
+		waitFor(t, "the program counting the reload", func() (bool, string) {
+			b, err := ns.try("cat", log)
+			return err == nil && slices.Contains(strings.Split(b, "\n"), want), b
+		})
+	}
+	if again := ns.servicePID(t, name); again != pid {
+		t.Errorf("the reloads replaced pid %d with %d", pid, again)
+	}
+	ns.run("rc-service", name, "stop")
+	ns.svc(0, "uninstall", "--name", name)
 }
