@@ -154,8 +154,9 @@ func checkSystemScope(s Spec, target string) error {
 
 // SysVScript renders the LSB init script for s. A wrapped program
 // (Spec.Exec) starts through `BINARY start --classic ... -- EXEC ARGS` and
-// is stopped, checked and reloaded with `--exec EXEC`, whose inode the
-// pidfile's holder must run.
+// is stopped and checked with `--exec EXEC`, whose inode the pidfile's
+// holder must run; it is reloaded (`--signal SIG`) only when
+// Spec.ReloadSignal names a signal.
 func SysVScript(s Spec) ([]byte, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
