@@ -31,7 +31,7 @@ var builds struct {
 }
 
 func TestMain(m *testing.M) {
-	wrappedHelper()
+	proctest.Wrapped(wrappedMode)
 	code := m.Run()
 	if builds.dir != "" {
 		os.RemoveAll(builds.dir)

@@ -3,7 +3,6 @@
 package prestart
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,74 +24,6 @@ func init() {
 }
 
 const wrappedMode = "-prestart.wrapped"
-
-// wrappedHelper runs a helper mode, if asked, and exits:
-//
-//	wait                 run until killed
-//	serve ADDR DELAY     listen on ADDR after DELAY
-//	say CODE             hostile and many lines on stderr, then exit CODE (-1: wait)
-//	notify DELAY         STATUS=, then READY=1 after DELAY, from our own pid
-//	notify-child         a child says READY=1 (not the daemon's pid); we wait
-//	notify-fail          STATUS= and ERRNO=, a line on stderr, exit 4
-func wrappedHelper() {
-	if len(os.Args) < 3 || os.Args[1] != wrappedMode {
-		return
-	}
-	args := os.Args[3:]
-	notify := func(msg string) {
-		c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: os.Getenv("NOTIFY_SOCKET"), Net: "unixgram"})
-		if err != nil {
-			os.Stderr.WriteString("notify: " + err.Error() + "\n")
-			os.Exit(6)
-		}
-		c.Write([]byte(msg))
-		c.Close()
-	}
-	switch os.Args[2] {
-	case "serve":
-		d, _ := time.ParseDuration(args[1])
-		time.Sleep(d)
-		l, err := net.Listen("tcp", args[0])
-		if err != nil {
-			os.Stderr.WriteString("listen: " + err.Error() + "\n")
-			os.Exit(5)
-		}
-		for {
-			if c, err := l.Accept(); err == nil {
-				c.Close()
-			}
-		}
-	case "say":
-		var b strings.Builder
-		b.WriteString(strings.Repeat("x", 5000) + "\n") // past 4 KiB: cut
-		for i := range 30 {                             // past 20 lines: cut
-			b.WriteString("line " + strings.Repeat("=", i) + "\n")
-		}
-		b.WriteString("tab\there, CR\r, DEL\x7f, ESC\x1b[31m, NUL\x00, C1 \u0085, bad \xff\xfe, overlong \xc0\xaf, surrogate \xed\xa0\x80\n")
-		b.WriteString("U+FFFD \uFFFD, emoji \U0001F600, cut \xe2\x82\n\n\n")
-		os.Stderr.WriteString(b.String())
-		if args[0] == "-1" {
-			select {}
-		}
-		os.Exit(map[string]int{"0": 0, "3": 3}[args[0]])
-	case "notify":
-		notify("STATUS=warming up")
-		d, _ := time.ParseDuration(args[0])
-		time.Sleep(d)
-		notify("READY=1\nSTATUS=serving")
-	case "notify-as-child":
-		notify("READY=1")
-		os.Exit(0)
-	case "notify-child":
-		notify("STATUS=waiting for my child")
-		exec.Command(os.Args[0], wrappedMode, "notify-as-child").Run()
-	case "notify-fail":
-		notify("STATUS=cannot load the model\nERRNO=2")
-		os.Stderr.WriteString("model.bin: no such file\n")
-		os.Exit(4)
-	}
-	select {}
-}
 
 // self is this test binary as ResolveExec names it, the wrapped program.
 func self(t *testing.T) string {

@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 		runMasked(os.Args[2:])
 	}
 	identityHelper()
-	wrappedHelper()
+	proctest.Wrapped(wrappedMode)
 	dir, err := os.MkdirTemp("", "svc-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -5,85 +5,22 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/svcdev/svc/internal/proctest"
-	"github.com/svcdev/svc/systemd"
 )
 
-// A wrapped program is this test binary in a helper mode, so the tests
-// need nothing installed: `e2e.test -e2e.wrapped MODE ARGS`.
+// A wrapped program is this test binary in a helper mode
+// (proctest.Wrapped), so the tests need nothing installed:
+// `e2e.test -e2e.wrapped MODE ARGS`.
 const wrappedMode = "-e2e.wrapped"
-
-// wrappedHelper runs a helper mode, if asked, and exits:
-//
-//	serve ADDR DELAY   listen on ADDR after DELAY, say so on stderr; count SIGHUPs on stdout
-//	notify DELAY       STATUS=, then READY=1 after DELAY, from our own pid
-//	notify-child       a child process says READY=1 (not the daemon's pid)
-//	fail CODE TEXT     TEXT on stderr, exit CODE
-//	wait               run until killed
-func wrappedHelper() {
-	if len(os.Args) < 3 || os.Args[1] != wrappedMode {
-		return
-	}
-	args := os.Args[3:]
-	hups := make(chan os.Signal, 8)
-	signal.Notify(hups, syscall.SIGHUP)
-	go func() {
-		for n := 1; ; n++ {
-			<-hups
-			os.Stdout.WriteString("hup " + strconv.Itoa(n) + "\n")
-		}
-	}()
-	switch os.Args[2] {
-	case "serve":
-		d, _ := time.ParseDuration(args[1])
-		time.Sleep(d)
-		l, err := net.Listen("tcp", args[0])
-		if err != nil {
-			os.Stderr.WriteString("listen: " + err.Error() + "\n")
-			os.Exit(5)
-		}
-		os.Stderr.WriteString("listening on " + args[0] + "\n")
-		for {
-			c, err := l.Accept()
-			if err == nil {
-				c.Close()
-			}
-		}
-	case "notify", "notify-as-child":
-		n, err := systemd.NewNotifier(os.Getenv("NOTIFY_SOCKET"))
-		if err != nil {
-			os.Stderr.WriteString("notify: " + err.Error() + "\n")
-			os.Exit(6)
-		}
-		n.Notify("STATUS=warming up")
-		if d, err := time.ParseDuration(strings.Join(args, "")); err == nil {
-			time.Sleep(d)
-		}
-		n.Notify("READY=1", "STATUS=serving")
-		if os.Args[2] == "notify-as-child" {
-			os.Exit(0)
-		}
-	case "notify-child":
-		cmd := exec.Command(os.Args[0], wrappedMode, "notify-as-child")
-		cmd.Run()
-	case "fail":
-		code, _ := strconv.Atoi(args[0])
-		os.Stderr.WriteString(args[1] + "\n")
-		os.Exit(code)
-	}
-	select {}
-}
 
 // wrapScene starts wrapped programs in a scene's directory.
 func (s *scene) wrapStart(extra ...string) result {
