@@ -27,6 +27,7 @@ import (
 
 	"github.com/svcdev/svc"
 	"github.com/svcdev/svc/classic"
+	"github.com/svcdev/svc/classic/pidfile"
 	"github.com/svcdev/svc/install"
 )
 
@@ -263,7 +264,8 @@ func (p *Program) parsePidfile(cmd, what string, args []string, stderr io.Writer
 // hint adds to a proof that failed on the daemon's program what a
 // wrapping command's operator may have forgotten.
 func (p *Program) hint(t target, err error) error {
-	if p.Wrap && t.exec == "" && errors.Is(err, classic.ErrForeign) && strings.Contains(err.Error(), "it runs ") {
+	var other *pidfile.OtherProgramError
+	if p.Wrap && t.exec == "" && errors.As(err, &other) {
 		return fmt.Errorf("%w (if %s wrapped that program, name it: --exec PROG)", err, p.Name)
 	}
 	return err

@@ -42,5 +42,5 @@ func checkExe(pid int, exe string) error {
 	if target == ownExe(exe) {
 		return nil
 	}
-	return fmt.Errorf("it runs %s, not %s", target, ownExe(exe))
+	return &OtherProgramError{Runs: target, Want: ownExe(exe)}
 }

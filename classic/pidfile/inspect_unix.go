@@ -92,7 +92,7 @@ func examine(path string, o *opened, exe string) (Info, next) {
 		return info, settleFirst
 	}
 	if err := checkExe(pid, exe); err != nil {
-		info.Err = fmt.Errorf("pidfile %s: pid %d holds it, but %v: %w", path, pid, err, ErrForeign)
+		info.Err = fmt.Errorf("pidfile %s: pid %d holds it, but %w: %w", path, pid, err, ErrForeign)
 		return info, lookDone
 	}
 	info.State = Running

@@ -28,6 +28,15 @@ var (
 // and the pid (proofs 1–3 of the package doc) then stand alone.
 const AnyExe = "*"
 
+// OtherProgramError says the pidfile's holder runs another program than
+// the one expected (proof 4 of the package doc); it comes wrapped with
+// ErrForeign.
+type OtherProgramError struct {
+	Runs, Want string // the holder's program, and the one expected
+}
+
+func (e *OtherProgramError) Error() string { return fmt.Sprintf("it runs %s, not %s", e.Runs, e.Want) }
+
 // RunningError says a live daemon holds the pidfile Create was asked for.
 type RunningError struct {
 	Path string
