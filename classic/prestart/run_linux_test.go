@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -150,11 +151,31 @@ var runScenarios = []runScenario{
 	{"signal dispositions and mask", func(t *testing.T, bin, dir string) ended {
 		// sh leaves HUP, PIPE and TTOU ignored across exec; Go catches
 		// HUP and PIPE (PROG gets them back at default) but keeps TTOU's.
+		// The mask svc was started with (USR1 blocked) is PROG's.
 		return runEnded(t, exec.Command("sh", "-c", `trap "" HUP PIPE TTOU; exec "$@"`, "sh",
-			bin, "run", "--", "grep", "-E", "^Sig(Blk|Ign|Cgt)", "/proc/self/status"))
+			os.Args[0], execMasked, bin, "run", "--", "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"))
 	}, func(t *testing.T, e ended) {
-		if e.code != 0 || !strings.Contains(e.stdout, "SigIgn:\t0000000000200000\n") {
-			t.Errorf("%+v, want TTOU alone ignored", e)
+		if e.code != 0 || e.stdout != "SigBlk:\t0000000000000200\nSigIgn:\t0000000000200000\n" {
+			t.Errorf("%+v, want USR1 alone blocked, TTOU alone ignored", e)
+		}
+	}},
+	{"own process group", func(t *testing.T, bin, dir string) ended {
+		return runEnded(t, exec.Command(bin, "run", "--", "sh", "-c", groupScript))
+	}, func(t *testing.T, e ended) {
+		if e.code != 0 || !strings.HasPrefix(e.stdout, "own group") {
+			t.Errorf("%+v, want PROG leading a group of its own", e)
+		}
+	}},
+	{"terminal's foreground group", func(t *testing.T, bin, dir string) ended {
+		// script(1) gives svc a terminal whose foreground group is its own.
+		script, err := exec.LookPath("script")
+		if err != nil {
+			t.Skip("no script (util-linux)")
+		}
+		return runEnded(t, exec.Command(script, "-qec", shellQuote(bin)+" run -- sh -c "+shellQuote(groupScript), "/dev/null"))
+	}, func(t *testing.T, e ended) {
+		if e.code != 0 || e.stdout != "own group, the terminal's foreground\r\n" {
+			t.Errorf("%+v, want PROG the terminal's foreground group", e)
 		}
 	}},
 	{"killed by signal", func(t *testing.T, bin, dir string) ended {
@@ -186,6 +207,32 @@ var runScenarios = []runScenario{
 			t.Errorf("%+v, want the orphan re-parented to svc and reaped", e)
 		}
 	}},
+}
+
+// groupScript says whether PROG leads a process group of its own, and
+// whether that is the terminal's foreground group (/proc/PID/stat's pgrp
+// and tpgid).
+const groupScript = `read pid comm state ppid pgrp session tty tpgid rest < /proc/$$/stat
+[ "$pgrp" = $$ ] || { echo "group $pgrp, not its own"; exit 1; }
+if [ "$tpgid" = $$ ]; then echo "own group, the terminal's foreground"; else echo "own group"; fi`
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// execMasked is a helper mode of this test binary: block SIGUSR1, then
+// exec the rest of the arguments, which inherit the mask.
+const execMasked = "-prestart.exec-masked"
+
+func runMasked(argv []string) {
+	runtime.LockOSThread() // exec keeps the calling thread's mask
+	var set unix.Sigset_t
+	set.Val[0] = 1 << (uint(unix.SIGUSR1) - 1)
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	err := syscall.Exec(argv[0], argv, os.Environ())
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
 }
 
 func writeFile(t *testing.T, path, s string, mode os.FileMode) {
