@@ -53,22 +53,45 @@
 // signal is sent, and Go looks again and reports. A stop then costs no Go
 // start at all.
 //
-// The C is in five files: prestart_linux.c (the constructor, argv as
+// `svc run -- PROG ARGS` (run_linux.c), package supervise's foreground
+// supervisor, is done there whole when it is the plain case: no flag,
+// NOTIFY_SOCKET and LISTEN_FDS unset, an environment of NAME=VALUE
+// entries without repeats, and a PROG exec.LookPath finds over an
+// absolute PATH. svc then forks PROG, forwards supervise's signals
+// (blocked from before the fork, taken with sigwaitinfo), reaps every
+// child with waitpid(-1) and exits as PROG did, as supervise/doc.go says;
+// a container's PID 1 so costs what tini costs, with no Go runtime. A PROG
+// not found, or an exec that fails, is left to Go, which starts over and
+// reports it (127 or 126) in its own words. Only a program that wraps
+// (cli.Program.Wrap) may be served, and C cannot see the Program: a
+// program says so at link time by importing package
+// classic/prestart/wrapper, whose C symbol this package's C references
+// weakly (NULL elsewhere: examples/echod gets Go's usage error). With
+// -linkmode=internal the reference stays NULL and Go serves run as
+// before.
+//
+// The C is in six files: prestart_linux.c (the constructor, argv as
 // cli's start and stop read it, the forks, M and D's set-up),
 // launcher_linux.c (L's wait and report, after classic/launch_linux.go),
 // wrap_linux.c (a wrapped program: ResolveExec, ready.Parse and the tcp:
 // probe, lastWords),
+// run_linux.c (after supervise/supervise_linux.go),
 // stop_linux.c (after classic/stop_unix.go and classic/pidfile) and
 // gotext_linux.c (Go's reading and spelling of durations, numbers, errnos
 // and signals, which the tests compare against Go's own). TestSameAsGo
 // runs the same scenarios through a cgo and a pure-Go build of cmd/svc and compares
 // what they print; BenchmarkStartReadyInterleaved measures both against
-// start-stop-daemon.
+// start-stop-daemon. TestRunSameAsGo does the same for `svc run -- PROG`,
+// and TestRunNoGoRuntime checks under strace that its C starts no Go.
 //
 // Import it for its side effect, from the main package of a program whose
 // `start` and `stop` subcommands are svc's (cmd/svc):
 //
 //	import _ "github.com/svcdev/svc/classic/prestart"
+//
+// and, from a program that sets cli.Program.Wrap, also
+//
+//	import _ "github.com/svcdev/svc/classic/prestart/wrapper"
 //
 // Without cgo, or off Linux (or with a libc other than glibc, which does
 // not pass argv to constructors), it does nothing.

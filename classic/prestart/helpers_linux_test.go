@@ -31,6 +31,9 @@ var builds struct {
 }
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == execMasked {
+		runMasked(os.Args[2:])
+	}
 	proctest.Wrapped(wrappedMode)
 	code := m.Run()
 	if builds.dir != "" {

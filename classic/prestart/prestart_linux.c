@@ -538,6 +538,11 @@ __attribute__((constructor)) static void prestart(int argc, char **argv, char **
 	long long timeout;
 	if (argc > 0 && argv[0][0])
 		svc_prestart_prog = slash ? slash + 1 : argv[0];
+	if (&svc_prestart_wraps && std_open()) {
+		static char path[PATH_MAX];
+		if (svc_prestart_decide_run(argc, argv, envp, path))
+			svc_prestart_run(argv, envp, path);
+	}
 	timeout = svc_prestart_decide(argc, argv, envp, &pidfile);
 	if (timeout > 0)
 		launch(timeout, pidfile);

@@ -123,6 +123,23 @@ size_t svc_prestart_last_words(const char *path, long long offset, char *out, si
 int svc_prestart_watch(long long timeout, const char *pidfile, const struct svc_prestart_wrap *wrap, pid_t middle, int notify,
 		       int ctrl, int sigfd);
 
+// `svc run -- PROG ARGS` (run_linux.c). svc_prestart_wraps is defined
+// only by package classic/prestart/wrapper, which a program that wraps
+// (cli.Program.Wrap) imports: its address is NULL in any other program,
+// which then leaves `run -- PROG` to Go's usage error.
+extern const int svc_prestart_wraps __attribute__((weak));
+
+// svc_prestart_decide_run: 1 when argv is `run -- PROG ARGS` with nothing
+// Go would do otherwise (no flag, no NOTIFY_SOCKET or LISTEN_FDS, an
+// environment Go reads as it is) and PROG resolves as Go's lookup would
+// find it, its path in path (PATH_MAX); else 0, Go's to do or report.
+int svc_prestart_decide_run(int argc, char **argv, char **envp, char *path);
+
+// svc_prestart_run supervises PROG (argv[3:]) as package supervise does
+// and _exits with its status, or returns (nothing changed, PROG not run)
+// when Go must do it all: a failure before or at exec.
+void svc_prestart_run(char **argv, char **envp, const char *path);
+
 #define SVC_SEC 1000000000LL
 // RETRY repeats a system call interrupted by a signal.
 #define RETRY(expr) ({ long r_; do r_ = (long)(expr); while (r_ == -1 && errno == EINTR); r_; })

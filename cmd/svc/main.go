@@ -6,7 +6,8 @@ package main
 import (
 	"flag"
 
-	_ "github.com/svcdev/svc/classic/prestart" // cgo on Linux: start --classic forks before the runtime starts
+	_ "github.com/svcdev/svc/classic/prestart"         // cgo on Linux: start --classic forks before the runtime starts
+	_ "github.com/svcdev/svc/classic/prestart/wrapper" // and run -- PROG is served in C: this program wraps (Wrap below)
 	"github.com/svcdev/svc/cli"
 	"github.com/svcdev/svc/cmd/svc/internal/refsvc"
 )
