@@ -92,4 +92,10 @@
 // References: tini (https://github.com/krallin/tini, README and
 // tini.c), dumb-init (https://github.com/Yelp/dumb-init, README),
 // sd_notify(3), sd_listen_fds(3), prctl(2) PR_SET_CHILD_SUBREAPER.
+//
+// In a cgo build of a program that imports classic/prestart/wrapper
+// (cmd/svc), the plain case (`run -- PROG ARGS`: no flag, no
+// NOTIFY_SOCKET, no LISTEN_FDS) is done in C before the Go runtime starts
+// (classic/prestart/run_linux.c), with the behaviour above: as a PID 1 it
+// then costs what tini costs.
 package supervise
