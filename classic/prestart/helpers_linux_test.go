@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,6 +121,13 @@ func runSvc(t testing.TB, bin string, args ...string) result {
 
 func runCmd(t testing.TB, cmd *exec.Cmd) result {
 	t.Helper()
+	r, _ := runWait(t, cmd)
+	return r
+}
+
+// runWait is runCmd that also gives the wait status (a death by signal).
+func runWait(t testing.TB, cmd *exec.Cmd) (result, syscall.WaitStatus) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = time.Second
@@ -130,7 +138,8 @@ func runCmd(t testing.TB, cmd *exec.Cmd) result {
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatalf("%s: %v", cmd, err)
 	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()},
+		cmd.ProcessState.Sys().(syscall.WaitStatus)
 }
 
 var pidRE = regexp.MustCompile(`pid [0-9]+`)

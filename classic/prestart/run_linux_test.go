@@ -4,7 +4,6 @@ package prestart
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,18 +32,9 @@ type ended struct {
 
 func runEnded(t *testing.T, cmd *exec.Cmd) ended {
 	t.Helper()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.WaitDelay = time.Second
-	timer := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
-	defer timer.Stop()
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("%s: %v", cmd, err)
-	}
-	e := ended{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
-	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() {
+	r, ws := runWait(t, cmd)
+	e := ended{code: r.code, stdout: r.stdout, stderr: r.stderr}
+	if ws.Signaled() {
 		e.signal = ws.Signal()
 	}
 	return e
