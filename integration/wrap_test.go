@@ -39,6 +39,18 @@ time.sleep(1e6)
 // installWrapped runs `svc install --name NAME ARGS` inside, and
 // uninstalls it when the test ends, whatever happened (with a context of
 // its own: the test's is cancelled by then).
+// stopScriptAfter runs `SCRIPT stop` (with env) when t ends, so that a
+// failure leaves nothing answering for the next subtest.
+func (m *machine) stopScriptAfter(t *testing.T, script string, env []string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+		defer cancel()
+		cmd := m.CommandContext(ctx, script, "stop")
+		cmd.Env = append(cmd.Env, env...)
+		cmd.Run()
+	})
+}
+
 func (m *machine) installWrapped(name string, args ...string) {
 	m.t.Helper()
 	m.run(append([]string{svcPath, "install", "--name", name}, args...)...)
@@ -203,17 +215,7 @@ func TestWrapSysVOnSystemd(t *testing.T) {
 		return pid
 	}
 
-	// stopAfter stops the service when t ends, so that a failure leaves
-	// nothing answering for the next subtest.
-	stopAfter := func(t *testing.T) {
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-			defer cancel()
-			cmd := m.CommandContext(ctx, script, "stop")
-			cmd.Env = append(cmd.Env, skip...)
-			cmd.Run()
-		})
-	}
+	stopAfter := func(t *testing.T) { m.stopScriptAfter(t, script, skip) }
 
 	t.Run("direct", func(t *testing.T) {
 		m := m.with(t)
@@ -479,15 +481,7 @@ func TestWrapReloadSysV(t *testing.T) {
 		}
 		return pid
 	}
-	stopAfter := func(t *testing.T, script string) {
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-			defer cancel()
-			cmd := m.CommandContext(ctx, script, "stop")
-			cmd.Env = append(cmd.Env, skip...)
-			cmd.Run()
-		})
-	}
+	stopAfter := func(t *testing.T, script string) { m.stopScriptAfter(t, script, skip) }
 
 	t.Run("none", func(t *testing.T) {
 		m := m.with(t)
