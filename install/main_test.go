@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 
 func dump(out string) int {
 	if len(os.Args) > 1 && os.Args[1] == "status" {
-		return 3 // LSB: not running, as nothing is (a wrapped script asks first)
+		return 3 // LSB: not running, as nothing is
 	}
 	var b bytes.Buffer
 	b.WriteString(strconv.Itoa(len(os.Args)) + "\n")

@@ -306,18 +306,16 @@ const openrcWatch = `	# The watcher: the daemon running, then status --wait, whi
 		exec "$0" status --classic --pidfile "$1" --wait >/dev/null' "$svc_bin" "$pidfile" "$@"
 `
 
-// openrcWatchWrapped is openrcWatch for a wrapped program: status names
-// it too, and comes first, so that start (which would prepare a probe,
-// and refuse a port the running program already answers on) runs only
-// when the program does not.
+// openrcWatchWrapped is openrcWatch for a wrapped program: status --wait
+// names it too. (start itself says "already running" when the program
+// runs, its probe's port answering or not.)
 const openrcWatchWrapped = `	# The watcher: the daemon running, then status --wait, which returns
 	# only once the daemon is gone.
 	supervise-daemon "$RC_SVCNAME" --start --respawn-delay "$respawn_delay" \
 		--respawn-max "$respawn_max" --respawn-period "$respawn_period" \
 		--stdout "$svc_log" --stderr "$svc_log" /bin/sh -- -c '
 		prog=$1; shift
-		"$0" status --classic --pidfile "$1" --exec "$prog" >/dev/null ||
-			"$0" start --classic --pidfile "$@" >/dev/null || exit
+		"$0" start --classic --pidfile "$@" >/dev/null || exit
 		exec "$0" status --classic --pidfile "$1" --exec "$prog" --wait >/dev/null' "$svc_bin" "$svc_exec" "$pidfile" "$@"
 `
 

@@ -252,11 +252,6 @@ func renderSysV(d sysvData) []byte {
 	}
 	b.WriteString(strings.ReplaceAll(sysvBody2, "{{ident}}", ident))
 	b.WriteString("do_start() {\n")
-	if d.Prog != "" {
-		// start would prepare the probe first, and refuse the port the
-		// running program answers on.
-		b.WriteString("\t# Already running: success (LSB), before a probe of its own port.\n\trunning && return 0\n")
-	}
 	for _, dir := range d.Dirs { // RuntimeDirectory= and LogsDirectory=
 		b.WriteString("\tinstall -d -m 0750 " + dir + " || return\n")
 	}
